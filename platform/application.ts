@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createNfvoModule } from '../nfvo/index.js';
+import { createSfcModule } from '../sfc/index.js';
+import { createVnfmModule } from '../vnfm/index.js';
+import type { Config } from './config.js';
+import { resolveApiTokens } from './http/auth.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './logger.js';
+import type { PlatformServices, ProductModule } from './module.js';
+import type { Store } from './store/contract.js';
+import { openStore } from './store/open.js';
+
+export const PRODUCT_VERSION = '0.1.0';
+
+/** A startup failure with the one sentence an operator needs to fix it. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+export interface Application {
+  http: FastifyInstance;
+  store: Store;
+  logger: Logger;
+  /** Where the HTTP server listens, e.g. `http://127.0.0.1:9890`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function productModules(): ProductModule[] {
+  return [createNfvoModule(), createVnfmModule(), createSfcModule()];
+}
+
+/**
+ * Starts the whole product in this process: store, HTTP APIs, then the modules' background work (the
+ * OpenFlow listener among them). `close` undoes it in reverse. Fails fast with `StartupError`.
+ */
+export async function startApplication(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Application> {
+  checkDataDirWritable(config.dataDir);
+  let store: Store;
+  try {
+    store = await openStore(config);
+  } catch (error) {
+    throw new StartupError(`The store could not be opened (${config.mongoUrl ? 'NFV_MONGO_URL' : 'NFV_DATA_DIR'}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const services: PlatformServices = { config, store, logger };
+  const modules = productModules();
+  const started: ProductModule[] = [];
+  const http = await createHttpServer({
+    logger,
+    tokens: resolveApiTokens(config.apiTokens, config.dataDir, logger),
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    readiness: () => store.ping(),
+    version: PRODUCT_VERSION,
+  });
+  const close = async (): Promise<void> => {
+    await http.close();
+    for (const module of started.reverse()) await module.stop?.();
+    await store.close();
+  };
+  try {
+    for (const module of modules) await module.registerApis?.(http, services);
+    await http.ready();
+    let url: string;
+    try {
+      url = await http.listen({ host: config.http.host, port: config.http.port });
+    } catch (error) {
+      throw listenFailure(error, 'NFV_HTTP_HOST/NFV_HTTP_PORT', `${config.http.host}:${config.http.port}`);
+    }
+    for (const module of modules) {
+      try {
+        await module.start?.(services);
+      } catch (error) {
+        throw listenFailure(error, `the ${module.name} module`, '');
+      }
+      started.push(module);
+    }
+    logger.info({ url, dataDir: config.dataDir, store: store.backend }, 'NFV MANO orchestrator started');
+    return { http, store, logger, url, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listenFailure(error: unknown, what: string, address: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = address ? ` ${address}` : '';
+  if (code === 'EADDRINUSE') return new StartupError(`${what}:${where} is already in use by another process.`, { cause: error });
+  if (code === 'EADDRNOTAVAIL') return new StartupError(`${what}:${where} is not an address of this machine.`, { cause: error });
+  if (code === 'EACCES') return new StartupError(`${what}:${where} needs privileges this process does not have.`, { cause: error });
+  return new StartupError(`${what}${where} failed to start: ${(error as Error).message}`, { cause: error });
+}
+
+function checkDataDirWritable(dataDir: string): void {
+  const probe = path.join(dataDir, `.write-probe-${process.pid}`);
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(probe, 'probe');
+    fs.unlinkSync(probe);
+  } catch (error) {
+    throw new StartupError(`NFV_DATA_DIR=${dataDir} is not a writable directory: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What every context shares: configuration, the store contract, the HTTP server with ProblemDetails, auth,
+ * metrics and the SOL 013 conventions, and logging. The composition root (`application.ts`, `main.ts`) is
+ * deliberately not exported: it imports the contexts, which import this file.
+ */
+export { ADMIN_TENANT, ConfigError, loadConfig, parseTokens, type ApiToken, type Config, type LogLevel } from './config.js';
+export {
+  badRequest,
+  conflict,
+  notFound,
+  pointerOf,
+  preconditionFailed,
+  ProblemError,
+  unauthorized,
+  type ProblemDetails,
+  type RequestPart,
+  type Violation,
+} from './errors.js';
+export { createLogger, type Logger } from './logger.js';
+export type { PlatformServices, ProductModule } from './module.js';
+export {
+  StoreConflictError,
+  type CollectionSpec,
+  type ConflictReason,
+  type Entity,
+  type IndexValue,
+  type QueryOptions,
+  type Repository,
+  type Store,
+  type Versioned,
+  type Write,
+} from './store/contract.js';
+export { MongoStore } from './store/mongo.js';
+export { EMBEDDED_STORE_FILE, openStore } from './store/open.js';
+export { SqliteStore } from './store/sqlite.js';
+export { tenantScope, type Principal } from './http/auth.js';
+export { PROBLEM_CONTENT_TYPE, sendProblem } from './http/problems.js';
+export { createHttpServer, type HttpServerOptions } from './http/server.js';
+export {
+  absoluteUri,
+  apiVersionsOf,
+  registerEtsiApi,
+  replyAccepted,
+  replyCreated,
+  uriPrefixOf,
+  type ApiVersions,
+  type EtsiApi,
+} from './sol013/etsi-api.js';
+export { matchesFilter, parseFilter, FilterSyntaxError, type Filter, type FilterOperator, type FilterTerm } from './sol013/filter.js';
+export { listPage, listQuerySchema, parseFilterParameter, parseSelectorParameters, type ListOptions, type ListQuery } from './sol013/listing.js';
+export { parseSelector, selectAttributes, SelectorError, type AttributeSelector, type ResourceShape } from './sol013/selectors.js';
