@@ -6,6 +6,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/sweep.ts',
   // Tests that start Open vSwitch or hold namespaces run one file at a time: two cores, real processes.
   maxWorkers: 2,
 };

@@ -1,0 +1,56 @@
+/**
+ * Jest's global setup (configured in jest.config.js): before the suite, remove the network namespaces and
+ * OVS daemons that an interrupted earlier run left behind. Jest loads this file outside its module mapper,
+ * so it imports nothing relative; the harness imports its names and daemon handling from here.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Every namespace the harness makes starts with this. */
+export const NAMESPACE_PREFIX = 'nfvt-';
+/** Every private OVS instance keeps its files in a temp dir starting with this. */
+export const OVS_DIR_PREFIX = 'nfvt-ovs-';
+
+export default async function sweepLeftovers(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const entry of fs.readdirSync(os.tmpdir())) {
+    if (!entry.startsWith(OVS_DIR_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), entry);
+    for (const daemon of ['ovs-vswitchd', 'ovsdb-server']) await stopDaemon(dir, daemon);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(NAMESPACE_PREFIX));
+  for (const name of namespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', name]);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Stops the daemon whose pidfile is `<dir>/<daemon>.pid`: SIGTERM, then SIGKILL after 5 s. */
+export async function stopDaemon(dir: string, daemon: string): Promise<void> {
+  const pidFile = path.join(dir, `${daemon}.pid`);
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 5000 && isAlive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** Running, and not a zombie waiting for a parent that may never reap it. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
+  } catch {
+    return false;
+  }
+}
