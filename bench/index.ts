@@ -1,2 +1,5 @@
-/** Benchmarks (not tests), each runnable as `npm run bench:<name>` and printing one line with its figure. */
+/**
+ * Benchmarks (not tests). Each is a script here, run as `npm run bench:<name>`, and prints one line with its
+ * figures. Available: `store` (store-bench.ts).
+ */
 export {};
