@@ -42,6 +42,8 @@ export {
   registerEtsiApi,
   replyAccepted,
   replyCreated,
+  revisionFromIfMatch,
+  setEntityTag,
   uriPrefixOf,
   type ApiVersions,
   type EtsiApi,

@@ -105,3 +105,20 @@ export function replyCreated(request: FastifyRequest, reply: FastifyReply, resou
 export function absoluteUri(request: FastifyRequest, resourcePath: string): string {
   return `${request.protocol}://${request.host}${resourcePath}`;
 }
+
+/** A strong entity tag for a stored revision (SOL 013 clause 4.5: ETag and If-Match on modifiable resources). */
+export function setEntityTag(reply: FastifyReply, revision: number): FastifyReply {
+  return reply.header('ETag', `"${revision}"`);
+}
+
+/**
+ * The revision an `If-Match` header asks for, or undefined without one (`*` also means "any"). A tag this
+ * server did not issue can never match: 412, as a stale one would be.
+ */
+export function revisionFromIfMatch(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*"(\d{1,15})"\s*$/.exec(header);
+  if (!match) throw new ProblemError(412, `If-Match ${header} does not name a current version of this resource.`);
+  return Number(match[1]);
+}

@@ -7,7 +7,11 @@ import {
   listQuerySchema,
   registerEtsiApi,
   replyAccepted,
+  notFound,
+  preconditionFailed,
   replyCreated,
+  revisionFromIfMatch,
+  setEntityTag,
   SqliteStore,
   tenantScope,
   type Entity,
@@ -70,6 +74,25 @@ function probeRoutes(things: Repository<Thing>) {
     );
     scope.post<{ Params: { id: string } }>('/things/:id/tasks', async (request, reply) =>
       replyAccepted(request, reply, `/probe/v1/tasks/${request.params.id}-task`),
+    );
+    scope.get<{ Params: { id: string } }>('/things/:id', async (request, reply) => {
+      const found = await things.get(request.params.id, tenantScope(request.principal));
+      if (!found) throw notFound(`No thing ${request.params.id}.`);
+      setEntityTag(reply, found.revision);
+      return found.value;
+    });
+    scope.patch<{ Params: { id: string }; Body: { name?: string } }>(
+      '/things/:id',
+      { schema: { body: { type: 'object', additionalProperties: false, properties: { name: { type: 'string' } } } } },
+      async (request, reply) => {
+        const found = await things.get(request.params.id, tenantScope(request.principal));
+        if (!found) throw notFound(`No thing ${request.params.id}.`);
+        const expected = revisionFromIfMatch(request) ?? found.revision;
+        if (expected !== found.revision) throw preconditionFailed(`The thing is at version "${found.revision}".`);
+        const saved = await things.update({ ...found.value, ...request.body }, expected);
+        setEntityTag(reply, saved.revision);
+        return saved.value;
+      },
     );
     scope.get('/fault', async () => {
       throw new Error('a bug, not the client');
@@ -361,6 +384,26 @@ describe('HTTP server: auth, ProblemDetails, validation, metrics, SOL 013', () =
     expect(document.openapi).toMatch(/^3\./);
     expect(document.paths['/probe/v1/things']?.post?.requestBody).toBeDefined();
     expect(document.paths['/probe/v1/api_versions']).toBeDefined();
+  });
+
+  it('versions a resource with ETag and refuses a stale If-Match with 412', async () => {
+    const created = (await (await postJson('/probe/v1/things', JSON.stringify({ name: 'versioned', count: 1 }), TENANT_A)).json()) as Thing;
+    const read = await call(`/probe/v1/things/${created.id}`, { token: TENANT_A });
+    expect(read.headers.get('etag')).toBe('"1"');
+    const patch = (ifMatch: string, name: string): Promise<Response> =>
+      call(`/probe/v1/things/${created.id}`, {
+        method: 'PATCH',
+        token: TENANT_A,
+        body: JSON.stringify({ name }),
+        headers: { 'Content-Type': 'application/merge-patch+json', 'If-Match': ifMatch },
+      });
+    const first = await patch('"1"', 'renamed');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
+    await expectProblem(await patch('"1"', 'lost update'), 412);
+    await expectProblem(await patch('W/"2"', 'weak tag'), 412);
+    expect(((await (await call(`/probe/v1/things/${created.id}`, { token: TENANT_A })).json()) as Thing).name).toBe('renamed');
+    await expectProblem(await call(`/probe/v1/things/${created.id}`, { token: TENANT_B }), 404);
   });
 
   it('reports not ready once the store is gone', async () => {
