@@ -101,6 +101,49 @@ export type Match = { [K in OxmName]?: MatchValue } & { unknownFields?: UnknownO
 export const OFPVID_PRESENT = 0x1000;
 
 const FIELD_NAMES = Object.keys(OXM_FIELDS) as OxmName[];
+
+/** Which field a field needs before it in a match (OpenFlow 1.3.5 table 12, "prerequisite"). */
+const PREREQUISITES: Partial<Record<OxmName, OxmName>> = {
+  vlan_pcp: 'vlan_vid',
+  ip_dscp: 'eth_type',
+  ip_ecn: 'eth_type',
+  ip_proto: 'eth_type',
+  ipv4_src: 'eth_type',
+  ipv4_dst: 'eth_type',
+  arp_op: 'eth_type',
+  arp_spa: 'eth_type',
+  arp_tpa: 'eth_type',
+  arp_sha: 'eth_type',
+  arp_tha: 'eth_type',
+  ipv6_src: 'eth_type',
+  ipv6_dst: 'eth_type',
+  ipv6_flabel: 'eth_type',
+  ipv6_exthdr: 'eth_type',
+  mpls_label: 'eth_type',
+  mpls_tc: 'eth_type',
+  mpls_bos: 'eth_type',
+  pbb_isid: 'eth_type',
+  tcp_src: 'ip_proto',
+  tcp_dst: 'ip_proto',
+  udp_src: 'ip_proto',
+  udp_dst: 'ip_proto',
+  sctp_src: 'ip_proto',
+  sctp_dst: 'ip_proto',
+  icmpv4_type: 'ip_proto',
+  icmpv4_code: 'ip_proto',
+  icmpv6_type: 'ip_proto',
+  icmpv6_code: 'ip_proto',
+  ipv6_nd_target: 'icmpv6_type',
+  ipv6_nd_sll: 'icmpv6_type',
+  ipv6_nd_tll: 'icmpv6_type',
+};
+
+function prerequisiteDepth(name: OxmName): number {
+  const prerequisite = PREREQUISITES[name];
+  return prerequisite === undefined ? 0 : 1 + prerequisiteDepth(prerequisite);
+}
+
+const DEPTH = new Map<OxmName, number>(FIELD_NAMES.map((name) => [name, prerequisiteDepth(name)]));
 const NAME_BY_KEY = new Map<number, OxmName>(FIELD_NAMES.map((name) => [keyOf(OXM_FIELDS[name].oxmClass, OXM_FIELDS[name].field), name]));
 
 function keyOf(oxmClass: number, field: number): number {
@@ -114,12 +157,18 @@ export class OxmValueError extends Error {
   }
 }
 
-/** Writes the OXM TLVs of a match in table order (without the ofp_match header). */
+/**
+ * Writes the OXM TLVs of a match (without the ofp_match header) in the match's own key order, moved only as
+ * far as needed to put every prerequisite first. A match decoded from a switch keeps the switch's order, so
+ * re-encoding it gives the same bytes.
+ */
 export function writeOxms(writer: Writer, match: Match): void {
-  for (const name of FIELD_NAMES) {
-    const value = match[name];
-    if (value !== undefined) writeOxm(writer, name, value);
-  }
+  const names = (Object.keys(match) as Array<OxmName | 'unknownFields'>).filter(
+    (name): name is OxmName => name !== 'unknownFields' && match[name] !== undefined,
+  );
+  for (const name of names) if (!DEPTH.has(name)) throw new OxmValueError(name, 'is not an OXM field this codec knows');
+  names.sort((left, right) => (DEPTH.get(left) as number) - (DEPTH.get(right) as number));
+  for (const name of names) writeOxm(writer, name, match[name] as MatchValue);
   for (const unknown of match.unknownFields ?? []) {
     writer.u16(unknown.oxmClass).u8((unknown.field << 1) | (unknown.hasMask ? 1 : 0)).u8(unknown.payload.length).bytes(unknown.payload);
   }
