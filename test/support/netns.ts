@@ -11,10 +11,17 @@ export class NetworkNamespace {
 
   private constructor(readonly name: string) {}
 
-  static async create(label = 'ns'): Promise<NetworkNamespace> {
+  /**
+   * IPv6 is off unless asked for: otherwise every interface sends its own neighbour discovery and MLD
+   * packets, which would show up in the packet counts that dataplane tests assert on.
+   */
+  static async create(label = 'ns', options: { ipv6?: boolean } = {}): Promise<NetworkNamespace> {
     const name = `${NAMESPACE_PREFIX}${label}-${uniqueSuffix()}`;
     await run('ip', ['netns', 'add', name]);
     const namespace = new NetworkNamespace(name);
+    if (!options.ipv6) {
+      for (const scope of ['all', 'default']) await namespace.exec('sysctl', ['-qw', `net.ipv6.conf.${scope}.disable_ipv6=1`]);
+    }
     await namespace.exec('ip', ['link', 'set', 'lo', 'up']);
     return namespace;
   }

@@ -46,6 +46,8 @@ export class OvsInstance {
 
   static async start(label = 'host'): Promise<OvsInstance> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), OVS_DIR_PREFIX));
+    // The switch's own namespace never speaks IPv6 itself: the veth ends there would otherwise send
+    // neighbour discovery straight to the attached hosts, past the datapath.
     const namespace = await NetworkNamespace.create(label);
     const instance = new OvsInstance(dir, namespace);
     try {
@@ -96,6 +98,25 @@ export class OvsInstance {
   /** `ovs-appctl` against this instance's `ovs-vswitchd`. */
   appctl(...args: string[]): Promise<string> {
     return run('ovs-appctl', ['-t', this.controlSocket('ovs-vswitchd'), ...args], { env: this.env }).then(stdoutOf);
+  }
+
+  /**
+   * The bridge's flows as `ovs-ofctl -O OpenFlow13 dump-flows` prints them, one line each, without the fields
+   * that change by themselves (duration, counters, ages): what was installed, exactly.
+   */
+  async installedFlows(bridge: string): Promise<string[]> {
+    return (await this.ofctl('dump-flows', bridge))
+      .split('\n')
+      .filter((line) => line.startsWith(' cookie='))
+      .map((line) => line.trim().replace(/ ?(duration|n_packets|n_bytes|idle_age|hard_age)=[^,]+,/g, ''));
+  }
+
+  /** The bridge's groups as `ovs-ofctl -O OpenFlow13 dump-groups` prints them, one line each. */
+  async installedGroups(bridge: string): Promise<string[]> {
+    return (await this.ofctl('dump-groups', bridge))
+      .split('\n')
+      .filter((line) => line.startsWith(' group_id='))
+      .map((line) => line.trim());
   }
 
   /** `ovs-appctl ofproto/trace BRIDGE FLOW`: how the switch would forward a packet, from its installed flows. */
