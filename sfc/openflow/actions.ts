@@ -1,6 +1,6 @@
 import { Reader, Writer } from './buffer.js';
 import { readLayout, writeLayout, type GroupNumber, type Layout, type PortNumber, type StructValue } from './layout.js';
-import { readOxm, writeOxm, type MatchValue, type OxmName, type UnknownOxm } from './oxm.js';
+import { readOxm, writeOxm, type MatchValue, type OxmName } from './oxm.js';
 
 /**
  * Actions (OpenFlow 1.3.5 section 7.2.5) and instructions (7.2.4), each declared once in a table of
@@ -117,20 +117,18 @@ function readAction(reader: Reader): Action {
   const code = reader.u16();
   const length = reader.u16();
   if (length < 8 || length % 8 !== 0) throw new RangeError(`action ${code} has length ${length}, not a multiple of 8 of at least 8`);
-  const body = reader.sub(length - 4);
+  const bodyBytes = reader.bytes(length - 4);
+  const body = new Reader(bodyBytes);
   if (code === SET_FIELD) {
-    const { name, value, unknown } = readOxm(body);
-    if (name === undefined || value === undefined) return { type: 'unknown', code, data: unknownOxmBytes(unknown) };
+    const { name, value } = readOxm(body);
+    // A field this codec does not know stays as the action's raw body, so that it re-encodes unchanged.
+    if (name === undefined || value === undefined) return { type: 'unknown', code, data: Buffer.from(bodyBytes) };
     return { type: 'set_field', field: name, value };
   }
   if (code === EXPERIMENTER) return { type: 'experimenter', experimenter: body.u32(), data: Buffer.from(body.rest()) };
   const entry = ACTION_BY_CODE.get(code);
   if (!entry) return { type: 'unknown', code, data: Buffer.from(body.rest()) };
   return { type: entry.name, ...readLayout(body, entry.layout) } as Action;
-}
-
-function unknownOxmBytes(unknown: UnknownOxm | undefined): Buffer {
-  return unknown ? Buffer.from(unknown.payload) : Buffer.alloc(0);
 }
 
 export function writeInstructions(writer: Writer, instructions: readonly Instruction[]): void {

@@ -4,7 +4,8 @@ import { formatMac, parseMac } from './oxm.js';
 /**
  * Fixed-size structures declared as field lists, the way the OpenFlow specification draws them. One
  * declaration drives both encoding and decoding. A field is `[name, kind]`; `[null, n]` is n bytes of padding.
- * Missing values encode as zero.
+ * Missing values encode as zero. Fixed-size strings (port names, descriptions) are NUL-padded bytes, read and
+ * written as Latin-1 so that any byte survives a round trip.
  */
 export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'port' | 'group' | `string${number}`;
 export type Layout = ReadonlyArray<readonly [string, FieldKind] | readonly [null, number]>;
@@ -99,7 +100,7 @@ export function writeLayout(writer: Writer, layout: Layout, value: StructValue):
       default: {
         const size = kindSize(kind as FieldKind);
         const text = Buffer.alloc(size);
-        text.write(String(field ?? ''), 0, size - 1, 'utf8');
+        text.write(String(field ?? ''), 0, size, 'latin1');
         writer.bytes(text);
       }
     }
@@ -142,7 +143,7 @@ export function readLayout(reader: Reader, layout: Layout): StructValue {
       default: {
         const bytes = reader.bytes(kindSize(kind as FieldKind));
         const end = bytes.indexOf(0);
-        value[name] = bytes.subarray(0, end < 0 ? bytes.length : end).toString('utf8');
+        value[name] = bytes.subarray(0, end < 0 ? bytes.length : end).toString('latin1');
       }
     }
   }

@@ -632,8 +632,12 @@ const MESSAGES: Codecs = {
     body: {
       write(writer, message) {
         if (message.versions.length === 0) return;
-        const bitmap = message.versions.reduce((bits, version) => bits | (1 << version), 0);
-        writer.u16(1).u16(8).u32(bitmap >>> 0);
+        const words = new Array<number>(Math.floor(Math.max(...message.versions) / 32) + 1).fill(0);
+        for (const version of message.versions) words[version >> 5] = ((words[version >> 5] as number) | (1 << (version & 31))) >>> 0;
+        const start = writer.length;
+        writer.u16(1).u16(4 + 4 * words.length);
+        for (const word of words) writer.u32(word);
+        writer.padFrom(start);
       },
       read(reader, header) {
         const versions: number[] = [];
@@ -986,7 +990,11 @@ export function decodeMessage(bytes: Buffer): DecodeResult {
         return { ok: true, message: { type, xid, ...body } as OfpMessage };
       }
     }
-    const type = version === OFP_VERSION || code === 0 ? TYPE_BY_CODE.get(code) : undefined;
+    // HELLO and ERROR are understood whatever their version (negotiation needs them); anything else must be 1.3.
+    if (version !== OFP_VERSION && code !== MESSAGES.hello.code && code !== MESSAGES.error.code) {
+      return { ok: false, reason: `an OpenFlow version 0x${version.toString(16).padStart(2, '0')} message; this controller speaks 1.3 (0x04)`, xid, type: code };
+    }
+    const type = TYPE_BY_CODE.get(code);
     if (type === undefined) return { ok: true, message: { type: 'unknown', xid, code, data: Buffer.from(reader.rest()) } };
     const body = (MESSAGES[type].body as BodyCodec<OfpMessage>).read(reader, { xid, version });
     return { ok: true, message: { type, xid, ...body } as OfpMessage };
