@@ -103,19 +103,25 @@ export class Writer {
 
   u8(value: number): this {
     const at = this.reserve(1);
-    this.buffer.writeUInt8(value & 0xff, at);
+    this.buffer[at] = value;
     return this;
   }
 
   u16(value: number): this {
     const at = this.reserve(2);
-    this.buffer.writeUInt16BE(value & 0xffff, at);
+    const buffer = this.buffer;
+    buffer[at] = value >>> 8;
+    buffer[at + 1] = value;
     return this;
   }
 
   u32(value: number): this {
     const at = this.reserve(4);
-    this.buffer.writeUInt32BE(value >>> 0, at);
+    const buffer = this.buffer;
+    buffer[at] = value >>> 24;
+    buffer[at + 1] = value >>> 16;
+    buffer[at + 2] = value >>> 8;
+    buffer[at + 3] = value;
     return this;
   }
 
@@ -133,7 +139,8 @@ export class Writer {
 
   zeros(length: number): this {
     const at = this.reserve(length);
-    this.buffer.fill(0, at, at + length);
+    const buffer = this.buffer;
+    for (let index = 0; index < length; index += 1) buffer[at + index] = 0;
     return this;
   }
 
@@ -144,7 +151,8 @@ export class Writer {
   }
 
   patchU16(at: number, value: number): void {
-    this.buffer.writeUInt16BE(value, at);
+    this.buffer[at] = value >>> 8;
+    this.buffer[at + 1] = value;
   }
 
   finish(): Buffer {

@@ -15,12 +15,16 @@ import {
   type MultipartReplyBody,
   type MultipartRequestBody,
   type OfpMessage,
+  type Outgoing,
 } from './messages.js';
 
-/** A message to send; the connection assigns its xid. */
-export type Outgoing = OfpMessage extends infer M ? (M extends OfpMessage ? Omit<M, 'xid'> : never) : never;
-
 export type ErrorMessage = MessageOf<'error'>;
+
+function encodeOne(message: Outgoing, xid: number): Buffer {
+  const writer = new Writer(message.type === 'flow_mod' ? 256 : 64);
+  encodeMessageInto(writer, message, xid);
+  return writer.finish();
+}
 
 /** The switch answered a request with an OpenFlow ERROR. */
 export class OpenFlowError extends Error {
@@ -143,7 +147,7 @@ export class SwitchConnection extends EventEmitter<ConnectionEvents> {
   request<T extends OfpMessage['type']>(message: Outgoing, replyType: T, timeoutMs = this.options.requestTimeoutMs): Promise<MessageOf<T>> {
     const xid = this.allocateXid();
     const reply = this.awaitReply(xid, message.type, timeoutMs);
-    this.write(encodeMessage({ ...message, xid } as OfpMessage));
+    this.write(encodeOne(message, xid));
     return reply.then((answer) => {
       if (answer.type !== replyType) throw new Error(`expected ${replyType} for ${message.type}, got ${answer.type}`);
       return answer as MessageOf<T>;
@@ -175,11 +179,11 @@ export class SwitchConnection extends EventEmitter<ConnectionEvents> {
     for (const message of messages) {
       const xid = this.allocateXid();
       batch.lastXid = xid;
-      encodeMessageInto(writer, { ...message, xid } as OfpMessage);
+      encodeMessageInto(writer, message, xid);
     }
     this.batches.push(batch);
     const barrierXid = this.allocateXid();
-    encodeMessageInto(writer, { type: 'barrier_request', xid: barrierXid });
+    encodeMessageInto(writer, { type: 'barrier_request' }, barrierXid);
     const barrier = this.awaitReply(barrierXid, 'barrier', timeoutMs);
     this.write(writer.finish());
     try {
@@ -208,7 +212,7 @@ export class SwitchConnection extends EventEmitter<ConnectionEvents> {
     for (const message of messages) {
       const xid = this.allocateXid();
       batch.lastXid = xid;
-      encodeMessageInto(writer, { type: 'bundle_add', xid, bundleId, flags, message: { ...message, xid } as OfpMessage });
+      encodeMessageInto(writer, { type: 'bundle_add', bundleId, flags, message }, xid);
     }
     await control('open_request');
     this.batches.push(batch);
@@ -249,7 +253,7 @@ export class SwitchConnection extends EventEmitter<ConnectionEvents> {
 
   private sendRaw(message: Outgoing): number {
     const xid = this.allocateXid();
-    this.write(encodeMessage({ ...message, xid } as OfpMessage));
+    this.write(encodeOne(message, xid));
     return xid;
   }
 

@@ -11,7 +11,6 @@ export {
   SwitchConnection,
   type ConnectionState,
   type ErrorMessage,
-  type Outgoing,
 } from './connection.js';
 export { OpenFlowController, type ControllerEvents, type ControllerOptions, type ListenAddress } from './controller.js';
 export { errorNames, errorNumbers } from './errors.js';
@@ -41,6 +40,7 @@ export {
   type MultipartRequestBody,
   type OfpMessage,
   type OfpMessageType,
+  type Outgoing,
   type PortDesc,
   type PortStats,
   type SwitchDesc,

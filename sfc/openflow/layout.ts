@@ -68,43 +68,52 @@ function kindSize(kind: FieldKind): number {
   }
 }
 
-export function writeLayout(writer: Writer, layout: Layout, value: StructValue): void {
-  for (const [name, kind] of layout) {
-    if (name === null) {
-      writer.zeros(kind as number);
-      continue;
-    }
-    const field = value[name];
+type FieldWriter = (writer: Writer, value: StructValue, defaults: StructValue | undefined) => void;
+
+const COMPILED = new WeakMap<Layout, FieldWriter[]>();
+
+/** Turns a layout into one small writer per field, once: encoding is on the flow-programming hot path. */
+function compile(layout: Layout): FieldWriter[] {
+  let writers = COMPILED.get(layout);
+  if (writers) return writers;
+  writers = layout.map(([name, kind]): FieldWriter => {
+    if (name === null) return (writer) => void writer.zeros(kind as number);
+    const fieldOf = (value: StructValue, defaults: StructValue | undefined): unknown => value[name] ?? defaults?.[name];
     switch (kind as FieldKind) {
       case 'u8':
-        writer.u8(Number(field ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u8(Number(fieldOf(value, defaults) ?? 0));
       case 'u16':
-        writer.u16(Number(field ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u16(Number(fieldOf(value, defaults) ?? 0));
       case 'u32':
-        writer.u32(Number(field ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u32(Number(fieldOf(value, defaults) ?? 0));
       case 'u64':
-        writer.u64(BigInt((field as bigint | number | undefined) ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u64(BigInt((fieldOf(value, defaults) as bigint | number | undefined) ?? 0));
       case 'mac':
-        writer.bytes(field === undefined ? Buffer.alloc(6) : parseMac(name, field as string));
-        break;
+        return (writer, value, defaults) => {
+          const field = fieldOf(value, defaults);
+          writer.bytes(field === undefined ? Buffer.alloc(6) : parseMac(name, field as string));
+        };
       case 'port':
-        writer.u32(portNumber((field as PortNumber | undefined) ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u32(portNumber((fieldOf(value, defaults) as PortNumber | undefined) ?? 0));
       case 'group':
-        writer.u32(groupNumber((field as GroupNumber | undefined) ?? 0));
-        break;
+        return (writer, value, defaults) => void writer.u32(groupNumber((fieldOf(value, defaults) as GroupNumber | undefined) ?? 0));
       default: {
         const size = kindSize(kind as FieldKind);
-        const text = Buffer.alloc(size);
-        text.write(String(field ?? ''), 0, size, 'latin1');
-        writer.bytes(text);
+        return (writer, value, defaults) => {
+          const text = Buffer.alloc(size);
+          text.write(String(fieldOf(value, defaults) ?? ''), 0, size, 'latin1');
+          writer.bytes(text);
+        };
       }
     }
-  }
+  });
+  COMPILED.set(layout, writers);
+  return writers;
+}
+
+/** Writes a structure; a field missing from `value` takes its value from `defaults`, else zero. */
+export function writeLayout(writer: Writer, layout: Layout, value: StructValue, defaults?: StructValue): void {
+  for (const write of compile(layout)) write(writer, value, defaults);
 }
 
 export function readLayout(reader: Reader, layout: Layout): StructValue {

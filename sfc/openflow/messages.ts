@@ -216,11 +216,14 @@ export type OfpMessage = WithXid<
   | { type: 'role_request'; role: ControllerRole; generationId: bigint }
   | { type: 'role_reply'; role: ControllerRole; generationId: bigint }
   | { type: 'bundle_control'; bundleId: number; controlType: BundleControlType; flags: number }
-  | { type: 'bundle_add'; bundleId: number; flags: number; message: OfpMessage }
+  | { type: 'bundle_add'; bundleId: number; flags: number; message: Outgoing }
   | { type: 'unknown'; code: number; data: Buffer }
 >;
 
 export type OfpMessageType = OfpMessage['type'];
+
+/** A message before it has an xid: what callers hand to a connection, which numbers it. */
+export type Outgoing = OfpMessage extends infer M ? (M extends OfpMessage ? Omit<M, 'xid'> : never) : never;
 export type MessageOf<T extends OfpMessageType> = Extract<OfpMessage, { type: T }>;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -588,7 +591,7 @@ function readMultipartReply(code: number, reader: Reader): MultipartReplyBody {
 // The message table.
 
 interface BodyCodec<M> {
-  write(writer: Writer, message: M): void;
+  write(writer: Writer, message: M, xid: number): void;
   read(reader: Reader, header: { xid: number; version: number }): Omit<M, 'xid' | 'type'>;
 }
 
@@ -776,22 +779,18 @@ const MESSAGES: Codecs = {
     code: 14,
     body: {
       write(writer, message) {
-        writeLayout(writer, FLOW_MOD_LAYOUT, {
-          priority: 0x8000,
-          bufferId: NO_BUFFER_ID,
-          outPort: 'any',
-          outGroup: 'any',
-          ...message,
-          command: FLOW_MOD_COMMANDS.number(message.command),
-        });
+        writeLayout(writer, FLOW_MOD_HEAD, message as unknown as StructValue);
+        writer.u8(FLOW_MOD_COMMANDS.number(message.command));
+        writeLayout(writer, FLOW_MOD_TAIL, message as unknown as StructValue, FLOW_MOD_DEFAULTS);
         writeMatch(writer, message.match);
         writeInstructions(writer, message.instructions);
       },
       read(reader) {
-        const head = readLayout(reader, FLOW_MOD_LAYOUT);
-        const command = FLOW_MOD_COMMANDS.name(head.command as number, 'flow_mod command');
+        const head = readLayout(reader, FLOW_MOD_HEAD);
+        const command = FLOW_MOD_COMMANDS.name(reader.u8(), 'flow_mod command');
+        const tail = readLayout(reader, FLOW_MOD_TAIL);
         const match = readMatch(reader);
-        return { ...head, command, match, instructions: readInstructions(reader) } as Omit<MessageOf<'flow_mod'>, 'xid' | 'type'>;
+        return { ...head, command, ...tail, match, instructions: readInstructions(reader) } as Omit<MessageOf<'flow_mod'>, 'xid' | 'type'>;
       },
     },
   },
@@ -885,10 +884,10 @@ const MESSAGES: Codecs = {
   bundle_add: {
     code: 4,
     body: {
-      write(writer, message) {
+      write(writer, message, xid) {
         writer.u32(ONF_EXPERIMENTER).u32(ONFT_BUNDLE_ADD_MESSAGE).u32(message.bundleId).u16(0).u16(message.flags);
         // The switch requires the inner message to carry the outer xid.
-        writer.bytes(encodeMessage({ ...message.message, xid: message.xid }));
+        encodeMessageInto(writer, message.message, xid);
       },
       read(reader, header) {
         const bundleId = reader.u32();
@@ -897,8 +896,9 @@ const MESSAGES: Codecs = {
         const inner = reader.rest();
         const decoded = decodeMessage(inner);
         if (!decoded.ok) throw new RangeError(`bundled message: ${decoded.reason}`);
-        if (decoded.message.xid !== header.xid) throw new RangeError(`bundled message xid ${decoded.message.xid} differs from ${header.xid}`);
-        return { bundleId, flags, message: decoded.message };
+        const { xid: innerXid, ...message } = decoded.message;
+        if (innerXid !== header.xid) throw new RangeError(`bundled message xid ${innerXid} differs from ${header.xid}`);
+        return { bundleId, flags, message: message as Outgoing };
       },
     },
   },
@@ -930,11 +930,13 @@ const FLOW_REMOVED_LAYOUT: Layout = [
   ['packetCount', 'u64'],
   ['byteCount', 'u64'],
 ];
-const FLOW_MOD_LAYOUT: Layout = [
+/** ofp_flow_mod around its command byte, which is carried by name. */
+const FLOW_MOD_HEAD: Layout = [
   ['cookie', 'u64'],
   ['cookieMask', 'u64'],
   ['tableId', 'u8'],
-  ['command', 'u8'],
+];
+const FLOW_MOD_TAIL: Layout = [
   ['idleTimeout', 'u16'],
   ['hardTimeout', 'u16'],
   ['priority', 'u16'],
@@ -944,6 +946,7 @@ const FLOW_MOD_LAYOUT: Layout = [
   ['flags', 'u16'],
   [null, 2],
 ];
+const FLOW_MOD_DEFAULTS: StructValue = { priority: 0x8000, bufferId: NO_BUFFER_ID, outPort: 'any', outGroup: 'any' };
 
 const TYPE_BY_CODE = new Map<number, OfpMessageType>(
   (Object.entries(MESSAGES) as Array<[OfpMessageType, { code: number }]>)
@@ -954,16 +957,16 @@ const TYPE_BY_CODE = new Map<number, OfpMessageType>(
 /** Encodes a message with its header. Throws `RangeError`/`OxmValueError` for values that cannot be encoded. */
 export function encodeMessage(message: OfpMessage): Buffer {
   const writer = new Writer(message.type === 'flow_mod' ? 256 : 64);
-  encodeMessageInto(writer, message);
+  encodeMessageInto(writer, message, message.xid);
   return writer.finish();
 }
 
-/** Appends one encoded message to a writer (many messages into one buffer for a single socket write). */
-export function encodeMessageInto(writer: Writer, message: OfpMessage): void {
+/** Appends one encoded message with the given xid to a writer (many messages into one socket write). */
+export function encodeMessageInto(writer: Writer, message: Outgoing, xid: number): void {
   const start = writer.length;
   const code = message.type === 'unknown' ? message.code : MESSAGES[message.type].code;
-  writer.u8(OFP_VERSION).u8(code).u16(0).u32(message.xid);
-  (MESSAGES[message.type].body as BodyCodec<OfpMessage>).write(writer, message);
+  writer.u8(OFP_VERSION).u8(code).u16(0).u32(xid);
+  (MESSAGES[message.type].body as unknown as BodyCodec<Outgoing>).write(writer, message, xid);
   const length = writer.length - start;
   if (length > OFP_MAX_MESSAGE_LENGTH) throw new RangeError(`${message.type} is ${length} bytes, more than an OpenFlow message can hold`);
   writer.patchU16(start + 2, length);

@@ -163,12 +163,26 @@ export class OxmValueError extends Error {
  * re-encoding it gives the same bytes.
  */
 export function writeOxms(writer: Writer, match: Match): void {
-  const names = (Object.keys(match) as Array<OxmName | 'unknownFields'>).filter(
-    (name): name is OxmName => name !== 'unknownFields' && match[name] !== undefined,
-  );
-  for (const name of names) if (!DEPTH.has(name)) throw new OxmValueError(name, 'is not an OXM field this codec knows');
-  names.sort((left, right) => (DEPTH.get(left) as number) - (DEPTH.get(right) as number));
-  for (const name of names) writeOxm(writer, name, match[name] as MatchValue);
+  let deepest = 0;
+  let ordered = true;
+  for (const key in match) {
+    if (key === 'unknownFields' || match[key as OxmName] === undefined) continue;
+    const depth = DEPTH.get(key as OxmName);
+    if (depth === undefined) throw new OxmValueError(key, 'is not an OXM field this codec knows');
+    if (depth < deepest) ordered = false;
+    else deepest = depth;
+  }
+  if (ordered) {
+    for (const key in match) {
+      const value = match[key as OxmName];
+      if (key !== 'unknownFields' && value !== undefined) writeOxm(writer, key as OxmName, value);
+    }
+  } else {
+    // A field came before its prerequisite: write in prerequisite order, keeping the rest of the key order.
+    const names = (Object.keys(match) as OxmName[]).filter((name) => (name as string) !== 'unknownFields' && match[name] !== undefined);
+    names.sort((left, right) => (DEPTH.get(left) as number) - (DEPTH.get(right) as number));
+    for (const name of names) writeOxm(writer, name, match[name] as MatchValue);
+  }
   for (const unknown of match.unknownFields ?? []) {
     writer.u16(unknown.oxmClass).u8((unknown.field << 1) | (unknown.hasMask ? 1 : 0)).u8(unknown.payload.length).bytes(unknown.payload);
   }
@@ -176,12 +190,32 @@ export function writeOxms(writer: Writer, match: Match): void {
 
 export function writeOxm(writer: Writer, name: OxmName, matchValue: MatchValue): void {
   const spec = OXM_FIELDS[name];
-  const { value, mask } = splitMask(name, spec, matchValue);
+  let value: OxmValue;
+  let mask: OxmValue | undefined;
+  if (typeof matchValue === 'object') {
+    value = matchValue.value;
+    mask = matchValue.mask;
+  } else if (typeof matchValue === 'string' && (spec.format === 'ipv4' || spec.format === 'ipv6') && matchValue.indexOf('/') >= 0) {
+    ({ value, mask } = splitPrefix(name, spec.format, matchValue));
+  } else {
+    value = matchValue;
+  }
   if (mask !== undefined && !spec.maskable) throw new OxmValueError(name, 'cannot be masked');
   const hasMask = mask !== undefined;
   writer.u16(spec.oxmClass).u8((spec.field << 1) | (hasMask ? 1 : 0)).u8(hasMask ? spec.bytes * 2 : spec.bytes);
   writeValue(writer, name, spec, value);
-  if (hasMask) writeValue(writer, name, spec, mask);
+  if (mask !== undefined) writeValue(writer, name, spec, mask);
+}
+
+/** "198.18.0.0/24" to its address and mask (no mask for a full-length prefix). */
+function splitPrefix(name: string, format: 'ipv4' | 'ipv6', text: string): { value: string; mask?: string } {
+  const slash = text.indexOf('/');
+  const address = text.slice(0, slash);
+  const prefixText = text.slice(slash + 1);
+  const bits = format === 'ipv4' ? 32 : 128;
+  const prefix = Number(prefixText);
+  if (!/^\d{1,3}$/.test(prefixText) || prefix > bits) throw new OxmValueError(name, `"${text}" has no valid prefix length`);
+  return prefix === bits ? { value: address } : { value: address, mask: prefixMask(format, prefix) };
 }
 
 /** Reads OXM TLVs until the reader is exhausted. */
@@ -212,23 +246,41 @@ export function readOxm(reader: Reader): { name?: OxmName; value?: MatchValue; u
   return { name, value: { value, mask: readValue(payload, spec) } };
 }
 
-function splitMask(name: string, spec: OxmFieldSpec, matchValue: MatchValue): { value: OxmValue; mask?: OxmValue } {
-  if (typeof matchValue === 'object') return { value: matchValue.value, mask: matchValue.mask };
-  if (typeof matchValue === 'string' && matchValue.includes('/') && (spec.format === 'ipv4' || spec.format === 'ipv6')) {
-    const [address = '', prefixText = ''] = matchValue.split('/');
-    const bits = spec.bytes * 8;
-    const prefix = Number(prefixText);
-    if (!/^\d+$/.test(prefixText) || prefix > bits) throw new OxmValueError(name, `"${matchValue}" has no valid prefix length`);
-    if (prefix === bits) return { value: address };
-    return { value: address, mask: prefixMask(spec.format, prefix) };
+const PREFIX_MASKS = new Map<string, string>();
+
+/** The mask of a prefix length in the field's own text form, computed once per (format, length). */
+function prefixMask(format: 'ipv4' | 'ipv6', prefix: number): string {
+  const key = `${format}/${prefix}`;
+  let mask = PREFIX_MASKS.get(key);
+  if (mask === undefined) {
+    const bytes = Buffer.alloc(format === 'ipv4' ? 4 : 16);
+    for (let bit = 0; bit < prefix; bit += 1) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
+    mask = format === 'ipv4' ? [...bytes].join('.') : formatIpv6(bytes);
+    PREFIX_MASKS.set(key, mask);
   }
-  return { value: matchValue };
+  return mask;
 }
 
-function prefixMask(format: 'ipv4' | 'ipv6', prefix: number): string {
-  const bytes = Buffer.alloc(format === 'ipv4' ? 4 : 16);
-  for (let bit = 0; bit < prefix; bit += 1) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
-  return format === 'ipv4' ? [...bytes].join('.') : formatIpv6(bytes);
+/** Dotted-quad text to a 32-bit number without allocating; NaN when it is not an IPv4 address. */
+export function parseIpv4(text: string): number {
+  let value = 0;
+  let octet = -1;
+  let octets = 0;
+  for (let index = 0; index <= text.length; index += 1) {
+    const code = index < text.length ? text.charCodeAt(index) : 46;
+    if (code === 46) {
+      if (octet < 0 || octet > 255) return Number.NaN;
+      value = value * 256 + octet;
+      octets += 1;
+      octet = -1;
+    } else if (code >= 48 && code <= 57) {
+      if (octet === 0) return Number.NaN;
+      octet = octet < 0 ? code - 48 : octet * 10 + (code - 48);
+    } else {
+      return Number.NaN;
+    }
+  }
+  return octets === 4 ? value : Number.NaN;
 }
 
 function writeValue(writer: Writer, name: string, spec: OxmFieldSpec, value: OxmValue): void {
@@ -255,10 +307,12 @@ function writeValue(writer: Writer, name: string, spec: OxmFieldSpec, value: Oxm
     case 'mac':
       writer.bytes(parseMac(name, value));
       return;
-    case 'ipv4':
-      if (typeof value !== 'string' || net.isIPv4(value) === false) throw new OxmValueError(name, `${String(value)} is not an IPv4 address`);
-      writer.bytes(Buffer.from(value.split('.').map(Number)));
+    case 'ipv4': {
+      const address = typeof value === 'string' ? parseIpv4(value) : Number.NaN;
+      if (Number.isNaN(address)) throw new OxmValueError(name, `${String(value)} is not an IPv4 address`);
+      writer.u32(address);
       return;
+    }
     case 'ipv6':
       if (typeof value !== 'string' || net.isIPv6(value) === false) throw new OxmValueError(name, `${String(value)} is not an IPv6 address`);
       writer.bytes(parseIpv6(value));

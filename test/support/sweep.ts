@@ -8,15 +8,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Every namespace the harness makes starts with this. */
-export const NAMESPACE_PREFIX = 'nfvt-';
-/** Every private OVS instance keeps its files in a temp dir starting with this. */
-export const OVS_DIR_PREFIX = 'nfvt-ovs-';
+/**
+ * Every namespace the harness makes is named `nfvt-<pid>-...` and every private OVS instance keeps its files
+ * in a temp dir `nfvt-ovs-<pid>-...`, with the pid of the process that made it: a sweep removes only what
+ * belongs to processes that are gone, never the live instances of a concurrent run.
+ */
+export const NAMESPACE_PREFIX = `nfvt-${process.pid}-`;
+export const OVS_DIR_PREFIX = `nfvt-ovs-${process.pid}-`;
+
+function ownerIsGone(name: string, pattern: RegExp): boolean {
+  const owner = Number(pattern.exec(name)?.[1]);
+  return Number.isInteger(owner) && owner > 0 && !isAlive(owner);
+}
 
 export default async function sweepLeftovers(): Promise<void> {
   if (process.getuid?.() !== 0) return;
   for (const entry of fs.readdirSync(os.tmpdir())) {
-    if (!entry.startsWith(OVS_DIR_PREFIX)) continue;
+    if (!ownerIsGone(entry, /^nfvt-ovs-(\d+)-/)) continue;
     const dir = path.join(os.tmpdir(), entry);
     for (const daemon of ['ovs-vswitchd', 'ovsdb-server']) await stopDaemon(dir, daemon);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -24,7 +32,7 @@ export default async function sweepLeftovers(): Promise<void> {
   const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.split(' ')[0] ?? '')
-    .filter((name) => name.startsWith(NAMESPACE_PREFIX));
+    .filter((name) => ownerIsGone(name, /^nfvt-(\d+)-/));
   for (const name of namespaces) {
     try {
       execFileSync('ip', ['netns', 'del', name]);

@@ -183,7 +183,7 @@ describe('OpenFlow codec round trips', () => {
     );
     expect(group).toContain('ADD group_id=5,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,actions=output:2');
     const bundled = await ofpPrint(
-      encodeMessage({ type: 'bundle_add', xid: 9, bundleId: 1, flags: 3, message: { type: 'flow_mod', xid: 9, command: 'add', match: { in_port: 5 }, instructions: [] } }),
+      encodeMessage({ type: 'bundle_add', xid: 9, bundleId: 1, flags: 3, message: { type: 'flow_mod', command: 'add', match: { in_port: 5 }, instructions: [] } }),
     );
     expect(bundled).toContain('ONFT_BUNDLE_ADD_MESSAGE');
     expect(bundled).toContain('bundle_id=0x1 flags=atomic ordered');

@@ -185,7 +185,7 @@ export const EXAMPLES: OfpMessage[] = [
     xid: 34,
     bundleId: 7,
     flags: 3,
-    message: { type: 'flow_mod', xid: 34, command: 'delete', cookie: 0x5n, cookieMask: 0xffn, tableId: 0xff, idleTimeout: 0, hardTimeout: 0, priority: 0, bufferId: 0xffffffff, outPort: 'any', outGroup: 'any', flags: 0, match: {}, instructions: [] },
+    message: { type: 'flow_mod', command: 'delete', cookie: 0x5n, cookieMask: 0xffn, tableId: 0xff, idleTimeout: 0, hardTimeout: 0, priority: 0, bufferId: 0xffffffff, outPort: 'any', outGroup: 'any', flags: 0, match: {}, instructions: [] },
   },
   { type: 'unknown', xid: 35, code: 99, data: Buffer.from('0102', 'hex') },
 ];
