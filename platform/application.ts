@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createNfvoModule } from '../nfvo/index.js';
 import { createSfcModule } from '../sfc/index.js';
 import { createVnfmModule } from '../vnfm/index.js';
-import type { Config } from './config.js';
+import { describeListenFailure, type Config } from './config.js';
 import { resolveApiTokens } from './http/auth.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -71,13 +71,13 @@ export async function startApplication(config: Config, logger: Logger = createLo
     try {
       url = await http.listen({ host: config.http.host, port: config.http.port });
     } catch (error) {
-      throw listenFailure(error, 'NFV_HTTP_HOST/NFV_HTTP_PORT', `${config.http.host}:${config.http.port}`);
+      throw new StartupError(describeListenFailure(error, 'NFV_HTTP_HOST/NFV_HTTP_PORT', `${config.http.host}:${config.http.port}`), { cause: error });
     }
     for (const module of modules) {
       try {
         await module.start?.(services);
       } catch (error) {
-        throw listenFailure(error, `the ${module.name} module`, '');
+        throw new StartupError(`the ${module.name} module failed to start: ${(error as Error).message}`, { cause: error });
       }
       started.push(module);
     }
@@ -87,15 +87,6 @@ export async function startApplication(config: Config, logger: Logger = createLo
     await close().catch(() => undefined);
     throw error;
   }
-}
-
-function listenFailure(error: unknown, what: string, address: string): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  const where = address ? ` ${address}` : '';
-  if (code === 'EADDRINUSE') return new StartupError(`${what}:${where} is already in use by another process.`, { cause: error });
-  if (code === 'EADDRNOTAVAIL') return new StartupError(`${what}:${where} is not an address of this machine.`, { cause: error });
-  if (code === 'EACCES') return new StartupError(`${what}:${where} needs privileges this process does not have.`, { cause: error });
-  return new StartupError(`${what}${where} failed to start: ${(error as Error).message}`, { cause: error });
 }
 
 function checkDataDirWritable(dataDir: string): void {

@@ -11,9 +11,16 @@ export interface Config {
   apiTokens: ApiToken[];
   logLevel: LogLevel;
   mongoUrl: string | undefined;
-  openflow: { host: string; port: number; advertise: string };
+  openflow: {
+    listen: SocketAddress;
+    /** The controller target written into switches; undefined means "the address we listen on". */
+    advertise: string | undefined;
+  };
   pageSize: number;
 }
+
+/** A TCP endpoint or a unix socket path. */
+export type SocketAddress = { host: string; port: number } | { path: string };
 
 export interface ApiToken {
   token: string;
@@ -34,8 +41,6 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const httpHost = env.NFV_HTTP_HOST || '127.0.0.1';
-  const openflowHost = env.NFV_OPENFLOW_HOST || httpHost;
-  const openflowPort = parsePort(env, 'NFV_OPENFLOW_PORT', 6653);
   return {
     dataDir: path.resolve(env.NFV_DATA_DIR || './data'),
     http: {
@@ -47,9 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: parseLogLevel(env.NFV_LOG_LEVEL),
     mongoUrl: env.NFV_MONGO_URL || undefined,
     openflow: {
-      host: openflowHost,
-      port: openflowPort,
-      advertise: env.NFV_OPENFLOW_ADVERTISE || `tcp:${openflowHost}:${openflowPort}`,
+      listen: parseSocketAddress('NFV_OPENFLOW_LISTEN', env.NFV_OPENFLOW_LISTEN || '127.0.0.1:6653'),
+      advertise: env.NFV_OPENFLOW_ADVERTISE || undefined,
     },
     pageSize: parseInteger(env, 'NFV_PAGE_SIZE', 100, 1, 10000),
   };
@@ -66,6 +70,35 @@ function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, mi
 
 function parsePort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return parseInteger(env, name, fallback, 0, 65535);
+}
+
+/** `HOST:PORT`, `tcp:HOST:PORT` (IPv6 hosts in brackets) or `unix:PATH`, as OVS writes connection targets. */
+export function parseSocketAddress(variable: string, raw: string): SocketAddress {
+  if (raw.startsWith('unix:')) {
+    const socketPath = raw.slice('unix:'.length);
+    if (!socketPath) throw new ConfigError(variable, `"${raw}" names no socket path`);
+    return { path: path.resolve(socketPath) };
+  }
+  const match = /^(?:tcp:)?(\[[0-9a-fA-F:]+\]|[^:\[\]]+):(\d+)$/.exec(raw);
+  if (!match) throw new ConfigError(variable, `"${raw}" is not HOST:PORT, tcp:HOST:PORT or unix:PATH`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new ConfigError(variable, `port ${port} is outside 0..65535`);
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+/** The OVS connection target (`tcp:IP:PORT`, `unix:PATH`) of an address. */
+export function socketTarget(address: SocketAddress): string {
+  if ('path' in address) return `unix:${address.path}`;
+  return `tcp:${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
+/** One sentence on why listening failed, naming the variable that sets the address. */
+export function describeListenFailure(error: unknown, variable: string, address: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `${variable}: ${address} is already in use by another process.`;
+  if (code === 'EADDRNOTAVAIL') return `${variable}: ${address} is not an address of this machine.`;
+  if (code === 'EACCES') return `${variable}: ${address} needs privileges this process does not have.`;
+  return `${variable}: cannot listen on ${address}: ${(error as Error).message}`;
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {

@@ -3,7 +3,19 @@
  * metrics and the SOL 013 conventions, and logging. The composition root (`application.ts`, `main.ts`) is
  * deliberately not exported: it imports the contexts, which import this file.
  */
-export { ADMIN_TENANT, ConfigError, loadConfig, parseTokens, type ApiToken, type Config, type LogLevel } from './config.js';
+export {
+  ADMIN_TENANT,
+  ConfigError,
+  describeListenFailure,
+  loadConfig,
+  parseSocketAddress,
+  parseTokens,
+  socketTarget,
+  type ApiToken,
+  type Config,
+  type LogLevel,
+  type SocketAddress,
+} from './config.js';
 export {
   badRequest,
   conflict,

@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
-import type { Logger } from '../../platform/index.js';
+import type { Logger, SocketAddress } from '../../platform/index.js';
 import { SwitchConnection, type ErrorMessage } from './connection.js';
 import type { MessageOf } from './messages.js';
-
-export type ListenAddress = { host: string; port: number } | { path: string };
 
 export interface ControllerOptions {
   logger: Logger;
@@ -41,7 +39,7 @@ export class OpenFlowController extends EventEmitter<ControllerEvents> {
   }
 
   /** Starts listening; may be called for several addresses. Answers the bound address (port 0 picks one). */
-  listen(address: ListenAddress): Promise<net.AddressInfo | string> {
+  listen(address: SocketAddress): Promise<net.AddressInfo | string> {
     const server = net.createServer((socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
       server.once('error', reject);

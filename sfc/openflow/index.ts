@@ -12,7 +12,7 @@ export {
   type ConnectionState,
   type ErrorMessage,
 } from './connection.js';
-export { OpenFlowController, type ControllerEvents, type ControllerOptions, type ListenAddress } from './controller.js';
+export { OpenFlowController, type ControllerEvents, type ControllerOptions } from './controller.js';
 export { errorNames, errorNumbers } from './errors.js';
 export { OpenFlowFramer } from './framer.js';
 export { RESERVED_GROUPS, RESERVED_PORTS, type GroupNumber, type PortNumber, type ReservedPort } from './layout.js';

@@ -6,7 +6,7 @@ describe('configuration from the environment', () => {
     expect(config.http).toMatchObject({ host: '127.0.0.1', port: 9890 });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(config.mongoUrl).toBeUndefined();
-    expect(config.openflow).toEqual({ host: '127.0.0.1', port: 6653, advertise: 'tcp:127.0.0.1:6653' });
+    expect(config.openflow).toEqual({ listen: { host: '127.0.0.1', port: 6653 }, advertise: undefined });
     expect(config.apiTokens).toEqual([]);
     expect(config.logLevel).toBe('info');
   });
@@ -18,7 +18,16 @@ describe('configuration from the environment', () => {
     ]);
   });
 
+  it('reads the OpenFlow listen address in the forms OVS uses for targets', () => {
+    expect(loadConfig({ NFV_OPENFLOW_LISTEN: 'tcp:0.0.0.0:6633' }).openflow.listen).toEqual({ host: '0.0.0.0', port: 6633 });
+    expect(loadConfig({ NFV_OPENFLOW_LISTEN: '[::1]:6653' }).openflow.listen).toEqual({ host: '::1', port: 6653 });
+    expect(loadConfig({ NFV_OPENFLOW_LISTEN: 'unix:/run/nfv/of.sock' }).openflow.listen).toEqual({ path: '/run/nfv/of.sock' });
+    expect(loadConfig({ NFV_OPENFLOW_ADVERTISE: 'tcp:192.0.2.10:6653' }).openflow.advertise).toBe('tcp:192.0.2.10:6653');
+  });
+
   it.each([
+    [{ NFV_OPENFLOW_LISTEN: '6653' }, 'NFV_OPENFLOW_LISTEN'],
+    [{ NFV_OPENFLOW_LISTEN: 'tcp:host:99999' }, 'NFV_OPENFLOW_LISTEN'],
     [{ NFV_HTTP_PORT: 'http' }, 'NFV_HTTP_PORT'],
     [{ NFV_HTTP_PORT: '70000' }, 'NFV_HTTP_PORT'],
     [{ NFV_LOG_LEVEL: 'loud' }, 'NFV_LOG_LEVEL'],

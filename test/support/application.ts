@@ -25,7 +25,7 @@ export async function startProduct(env: NodeJS.ProcessEnv = {}): Promise<Running
   const config = loadConfig({
     NFV_DATA_DIR: dataDir,
     NFV_HTTP_PORT: '0',
-    NFV_OPENFLOW_PORT: '0',
+    NFV_OPENFLOW_LISTEN: '127.0.0.1:0',
     NFV_API_TOKENS: `${TEST_TOKEN},${TENANT_A_TOKEN}=tenant-a,${TENANT_B_TOKEN}=tenant-b`,
     NFV_LOG_LEVEL: process.env.NFV_LOG_LEVEL ?? 'silent',
     ...env,

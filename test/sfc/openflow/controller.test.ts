@@ -1,4 +1,4 @@
-import { BatchError, OpenFlowController, PORT_STATE, type MessageOf, type Outgoing, type SwitchConnection } from '../../../sfc/index.js';
+import { BatchError, FLOW_MOD_FLAGS, OpenFlowController, PORT_STATE, type MessageOf, type Outgoing, type SwitchConnection } from '../../../sfc/index.js';
 import { waitFor } from '../../support/command.js';
 import { NetworkNamespace } from '../../support/netns.js';
 import { connectBridge, startController } from '../../support/openflow.js';
@@ -157,6 +157,37 @@ describe('OpenFlow controller with a real Open vSwitch', () => {
 
     await sw.bundle([{ type: 'flow_mod', command: 'add', priority: 99, cookie: 0xb1n, match: { in_port: 1 }, instructions: apply({ type: 'output', port: 2 }) }]);
     expect(await ovs.installedFlows(BRIDGE)).toContain('cookie=0xb1, table=0, priority=99,in_port=1 actions=output:2');
+  });
+
+  it('receives packets sent to the controller and sends one out of a chosen port', async () => {
+    await clearSwitch();
+    const { h1, h2 } = hosts;
+    await h1.ns.exec('ip', ['neigh', 'replace', '198.18.0.2', 'lladdr', h2.port.mac, 'dev', 'eth0', 'nud', 'permanent']);
+    await sw.sendBatch([
+      { type: 'flow_mod', command: 'add', priority: 10, cookie: 0xd1n, match: { in_port: h1.port.ofport, eth_type: 0x0800 }, instructions: apply({ type: 'output', port: 'controller' }) },
+    ]);
+    const packetIn = new Promise<MessageOf<'packet_in'>>((resolve) => controller.once('packet_in', (_switch, message) => resolve(message)));
+    await h1.ns.ping('198.18.0.2', 1, 1);
+    const message = await packetIn;
+    expect(message).toMatchObject({ cookie: 0xd1n, match: { in_port: h1.port.ofport } });
+    expect(message.data.readUInt16BE(12)).toBe(0x0800);
+    expect(message.data[23]).toBe(1);
+    expect(message.data.subarray(0, 6).toString('hex')).toBe(h2.port.mac.replace(/:/g, ''));
+
+    const rx = async (): Promise<number> => Number((await h2.ns.exec('cat', ['/sys/class/net/eth0/statistics/rx_packets'])).stdout.trim());
+    const before = await rx();
+    sw.send({ type: 'packet_out', bufferId: 0xffffffff, inPort: 'controller', actions: [{ type: 'output', port: h2.port.ofport }], data: message.data });
+    await sw.barrier();
+    await waitFor('the packet to reach h2', async () => ((await rx()) > before ? true : undefined), 5000);
+  });
+
+  it('reports a flow that expires with FLOW_REMOVED', async () => {
+    const removed = new Promise<MessageOf<'flow_removed'>>((resolve) => controller.once('flow_removed', (_switch, message) => resolve(message)));
+    await sw.sendBatch([
+      { type: 'flow_mod', command: 'add', priority: 5, cookie: 0xe1n, hardTimeout: 1, flags: FLOW_MOD_FLAGS.sendFlowRemoved, match: { in_port: 99 }, instructions: [] },
+    ]);
+    const message = await removed;
+    expect(message).toMatchObject({ cookie: 0xe1n, priority: 5, reason: 1, hardTimeout: 1, match: { in_port: 99 } });
   });
 
   it('moves traffic to the next bucket of a fast-failover group when the watched port goes down', async () => {
