@@ -6,6 +6,7 @@ import { describeListenFailure, socketTarget, type PlatformServices, type Produc
 import { OpenFlowController } from './openflow/index.js';
 
 export * from './openflow/index.js';
+export * as ovsdb from './ovsdb/index.js';
 
 export function createSfcModule(): ProductModule {
   let controller: OpenFlowController | undefined;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run, uniqueSuffix, waitFor, type CommandResult } from './command.js';
 import { NetworkNamespace } from './netns.js';
+import { OvsdbServerProcess } from './ovsdb-server.js';
 import { OVS_DIR_PREFIX, stopDaemon } from './sweep.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -53,19 +54,7 @@ export class OvsInstance {
     try {
       const env = instance.env;
       await run('ovsdb-tool', ['create', path.join(dir, 'conf.db'), SCHEMA], { env });
-      await run(
-        'ovsdb-server',
-        [
-          path.join(dir, 'conf.db'),
-          `--remote=punix:${instance.dbSocket}`,
-          `--pidfile=${path.join(dir, 'ovsdb-server.pid')}`,
-          `--log-file=${path.join(dir, 'ovsdb-server.log')}`,
-          '-vconsole:off',
-          '--detach',
-          '--no-chdir',
-        ],
-        { env },
-      );
+      await new OvsdbServerProcess(instance).start();
       await instance.vsctl('--no-wait', 'init');
       await namespace.exec(
         'ovs-vswitchd',

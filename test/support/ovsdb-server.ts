@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { run, waitFor } from './command.js';
+import { freePort, run, waitFor } from './command.js';
+import { isAlive } from './sweep.js';
 import type { OvsInstance } from './ovs.js';
 
 /**
@@ -23,7 +23,7 @@ export class OvsdbServerProcess {
   async kill(): Promise<void> {
     const pid = this.pid;
     process.kill(pid, 'SIGKILL');
-    await waitFor(`ovsdb-server ${pid} to exit`, () => (isRunning(pid) ? undefined : true), 5000, 10);
+    await waitFor(`ovsdb-server ${pid} to exit`, () => (isAlive(pid) ? undefined : true), 5000, 10);
   }
 
   /** SIGSTOP: the socket stays open and accepts, but nothing answers. */
@@ -35,6 +35,7 @@ export class OvsdbServerProcess {
     process.kill(this.pid, 'SIGCONT');
   }
 
+  /** Starts the server on the instance's database file and socket (also how `OvsInstance.start` starts it). */
   async start(): Promise<void> {
     const dir = this.ovs.dir;
     await run(
@@ -65,25 +66,4 @@ export class OvsdbServerProcess {
     await run('ovs-appctl', ['-t', control, 'ovsdb-server/add-remote', `ptcp:${port}:127.0.0.1`], { env: this.ovs.env });
     return `tcp:127.0.0.1:${port}`;
   }
-}
-
-/** Running and not a zombie (a detached daemon's parent may never reap it). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

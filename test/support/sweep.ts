@@ -54,7 +54,7 @@ export async function stopDaemon(dir: string, daemon: string): Promise<void> {
 }
 
 /** Running, and not a zombie waiting for a parent that may never reap it. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
