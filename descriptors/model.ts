@@ -113,6 +113,8 @@ export interface Vdu {
   swImage: SwImage | undefined;
   storageIds: string[];
   epa: VduEpa;
+  /** Instances at scale level 0 (VduInitialDelta), when the flavour declares it. */
+  initialDelta?: number;
 }
 
 export interface SwImage {
@@ -213,7 +215,15 @@ export interface Nsd {
   name: string;
   invariantId: string;
   flavourId: string;
-  vnfProfiles: Array<{ profileId: string; vnfdId: string; minInstances: number; maxInstances: number; flavourId: string | undefined }>;
+  vnfProfiles: Array<{
+    profileId: string;
+    vnfdId: string;
+    minInstances: number;
+    maxInstances: number;
+    flavourId: string | undefined;
+    /** The NS virtual links the VNF connects to, by the requirement (of its VNF node) that names them. */
+    virtualLinkConnectivity?: Array<{ requirement: string; virtualLinkId: string }>;
+  }>;
   virtualLinks: Array<{ virtualLinkId: string; layerProtocols: string[] }>;
   saps: Array<{ sapId: string; virtualLinkId: string | undefined }>;
   vnffgs: Vnffg[];
