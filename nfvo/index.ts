@@ -2,20 +2,85 @@
  * NFVO: the ETSI NFV-SOL 005 northbound (VNF package management, NSD management, NS lifecycle, operation
  * occurrences, subscriptions and notifications) and the NS orchestration behind it.
  */
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { registerEtsiApi, type EtsiApi, type ProductModule } from '../platform/index.js';
+import { NotificationOutbox, registerEtsiApi, type EtsiApi, type PlatformServices, type ProductModule } from '../platform/index.js';
+import { BackgroundWork } from './background.js';
+import { ContentFiles } from './content-files.js';
+import { NsdCatalogue } from './nsd/catalogue.js';
+import { NsdOnboarding } from './nsd/onboarding.js';
+import { nsdRoutes } from './nsd/routes.js';
+import { VnfPackageCatalogue } from './packages/catalogue.js';
+import { VnfPackageOnboarding } from './packages/onboarding.js';
+import { vnfPackageRoutes } from './packages/routes.js';
+import { PackageNotifications } from './subscriptions/notifications.js';
+import { pkgmSubscriptionRoutes } from './subscriptions/routes.js';
+
+export { NsdCatalogue } from './nsd/catalogue.js';
+export type { NsdInfo, NsDescriptor } from './nsd/model.js';
+export { VnfPackageCatalogue } from './packages/catalogue.js';
+export type { VnfPackage, VnfPkgInfo } from './packages/model.js';
+export type { UsageChange } from './stored-changes.js';
 
 export const VNF_PACKAGE_MANAGEMENT_API: EtsiApi = { name: 'vnfpkgm', majorVersion: 1, version: '2.1.0', title: 'SOL 005 VNF package management' };
 export const NSD_MANAGEMENT_API: EtsiApi = { name: 'nsd', majorVersion: 1, version: '2.1.0', title: 'SOL 005 NSD management' };
 export const NS_LIFECYCLE_MANAGEMENT_API: EtsiApi = { name: 'nslcm', majorVersion: 1, version: '2.1.0', title: 'SOL 005 NS lifecycle management' };
 
+/** The outbox channel of VNF package notifications. */
+export const VNF_PACKAGE_NOTIFICATIONS_CHANNEL = 'vnfpkgm';
+
+interface Running {
+  outbox: NotificationOutbox;
+  background: BackgroundWork;
+  resume(): void;
+}
+
+/**
+ * The NS lifecycle (to come) marks what its instances use through `VnfPackageCatalogue.markUsage` and
+ * `NsdCatalogue.markUsage`: SOL 005's usage states follow those marks.
+ */
 export function createNfvoModule(): ProductModule {
+  let running: Running | undefined;
   return {
     name: 'nfvo',
-    async registerApis(app: FastifyInstance) {
-      for (const api of [VNF_PACKAGE_MANAGEMENT_API, NSD_MANAGEMENT_API, NS_LIFECYCLE_MANAGEMENT_API]) {
-        await registerEtsiApi(app, api, async () => {});
-      }
+    async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
+      const log = logger.child({ module: 'nfvo' });
+      const background = new BackgroundWork(log);
+      const outbox = new NotificationOutbox(store, log, VNF_PACKAGE_NOTIFICATIONS_CHANNEL);
+      const notifications = new PackageNotifications(store, outbox);
+      const packageFiles = new ContentFiles(path.join(config.dataDir, 'packages'));
+      const nsdFiles = new ContentFiles(path.join(config.dataDir, 'nsds'));
+      const vnfPackages = new VnfPackageCatalogue(store);
+      const onboarding = new VnfPackageOnboarding(store, vnfPackages, packageFiles, notifications, background, log);
+      const nsds = new NsdCatalogue(store);
+      const nsdOnboarding = new NsdOnboarding(store, nsds, vnfPackages, nsdFiles, background, log);
+
+      // Before the API serves anything: an upload in flight now can only be one the last run left unfinished.
+      const packagesToResume = await onboarding.recover();
+      const nsdsToResume = await nsdOnboarding.recover();
+      running = {
+        outbox,
+        background,
+        resume: () => {
+          onboarding.resume(packagesToResume);
+          nsdOnboarding.resume(nsdsToResume);
+        },
+      };
+
+      await registerEtsiApi(app, VNF_PACKAGE_MANAGEMENT_API, async (scope) => {
+        await scope.register(vnfPackageRoutes({ store, catalogue: vnfPackages, onboarding, notifications, files: packageFiles, pageSize: config.pageSize }));
+        await scope.register(pkgmSubscriptionRoutes(store, notifications, config.pageSize));
+      });
+      await registerEtsiApi(app, NSD_MANAGEMENT_API, nsdRoutes(store, nsds, nsdOnboarding, nsdFiles, config.pageSize));
+      await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, async () => {});
+    },
+    async start() {
+      running?.outbox.start();
+      running?.resume();
+    },
+    async stop() {
+      await running?.background.drain();
+      await running?.outbox.stop();
     },
   };
 }

@@ -63,3 +63,19 @@ export {
 export { matchesFilter, parseFilter, FilterSyntaxError, type Filter, type FilterOperator, type FilterTerm } from './sol013/filter.js';
 export { listPage, listQuerySchema, parseFilterParameter, parseSelectorParameters, type ListOptions, type ListQuery } from './sol013/listing.js';
 export { parseSelector, selectAttributes, SelectorError, type AttributeSelector, type ResourceShape } from './sol013/selectors.js';
+export {
+  basicAuthorization,
+  checkCallbackUri,
+  DEFAULT_RETRY_POLICY,
+  NOTIFICATION_DELIVERIES,
+  NotificationOutbox,
+  postNotification,
+  testNotificationEndpoint,
+  type BasicCredentials,
+  type CallbackUriCheck,
+  type DeliveryState,
+  type EndpointOutcome,
+  type NotificationDelivery,
+  type OutboxEntry,
+  type RetryPolicy,
+} from './notifications/index.js';

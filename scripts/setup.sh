@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   tcpdump
   ethtool
   curl
+  python3-openstackclient python3-tackerclient   # the openstack CLI with its `vnf package` commands, for the API tests
   python3 make g++ pkg-config   # node-gyp toolchain for the native bindings
 )
 
