@@ -156,7 +156,7 @@ export function buildEpa(vdu: NodeTemplate, cps: readonly NodeTemplate[], proble
     const rel = ['virtual_cpu', 'virtual_cpu_pinning', 'virtual_cpu_pinning_rule'];
     problems.error('epa-unsupported', `${formatPath(rel)}: free-form pinning rules cannot be enforced; use hw:numa_cpus.N and hw:cpu_thread_policy`, locate(rel));
   }
-  for (const requirement of computeRequirements(compute, owner, locate)) settings.apply(requirement, COMPUTE_KEYS);
+  for (const requirement of computeRequirements(compute, owner, locate, problems)) settings.apply(requirement, COMPUTE_KEYS);
 
   const vcpus = read.integer(read.at(compute['virtual_cpu'], 'num_virtual_cpu')) ?? 0;
   const memoryBytes = parseScalar('scalar-unit.size', read.text(read.at(compute['virtual_memory'], 'virtual_mem_size')) ?? '') ?? 0;
@@ -190,7 +190,12 @@ export function buildEpa(vdu: NodeTemplate, cps: readonly NodeTemplate[], proble
 }
 
 /** Every key/value pair of the compute requirement maps, with its place and whether it is mandatory. */
-function computeRequirements(compute: Record<string, Value>, owner: readonly PathSegment[], locate: (rel: readonly PathSegment[]) => Site): Requirement[] {
+function computeRequirements(
+  compute: Record<string, Value>,
+  owner: readonly PathSegment[],
+  locate: (rel: readonly PathSegment[]) => Site,
+  problems: Problems,
+): Requirement[] {
   const requirements: Requirement[] = [];
   for (const source of COMPUTE_SOURCES) {
     for (const { value: map, rel, bindings } of expand(compute, source.path)) {
@@ -198,6 +203,12 @@ function computeRequirements(compute: Record<string, Value>, owner: readonly Pat
       const mandatory = mandatoryPath === undefined || read.boolean(read.at(compute, ...mandatoryPath)) !== false;
       for (const [key, value] of Object.entries(read.record(map))) {
         const keyRel = [...rel, key];
+        if (key === 'entry_schema') {
+          // A TOSCA schema keyword written as if it were a requirement (Tacker's samples do this, next to a
+          // flavour name in requested_additional_capability_name): it asks for nothing, so it is ignored.
+          problems.report('warning', 'epa-no-requirement', `${formatPath(keyRel)}: "entry_schema" states no requirement and is ignored`, locate(keyRel));
+          continue;
+        }
         requirements.push({ key, value: valueText(value), mandatory, owner, rel: keyRel, site: locate(keyRel) });
       }
     }

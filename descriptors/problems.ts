@@ -82,6 +82,7 @@ export const DESCRIPTOR_ERROR_CODES = {
   'epa-bad-value': 'a platform requirement value that cannot be enforced',
   'epa-contradiction': 'platform requirements that contradict each other or the VDU\'s size',
   'epa-unsupported': 'a platform feature this orchestrator cannot provide',
+  'epa-no-requirement': 'an entry that states no platform requirement and is ignored (a warning)',
   // NSD.
   'ns-node-missing': 'no node template of a type derived from tosca.nodes.nfv.NS describes the NS',
   'ns-node-multiple': 'more than one node template describes the NS',

@@ -189,6 +189,18 @@ describe('EPA requirements that cannot be enforced', () => {
     expect(found).toEqual({ code, message, file: FILE, ...positionAfter(text, key), path: 'topology_template.node_templates.CP1' });
   });
 
+  it('accepts the flavour-name idiom of Tacker samples, warning that it states no requirement', async () => {
+    const capability = {
+      requested_additional_capabilities: {
+        properties: { requested_additional_capability_name: 'm1.tiny', support_mandatory: true, target_performance_parameters: { entry_schema: 'test' } },
+      },
+    };
+    const { result } = await read({ compute: capability });
+    if (!result.ok) throw new Error(result.errors.map((error) => `${error.code} ${error.message}`).join('\n'));
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'epa-no-requirement', path: COMPUTE }));
+    expect(result.value.vnfd.flavours[0]?.vdus[0]?.epa).toMatchObject({ vcpus: 4, memoryMiB: 4096, cpuPolicy: 'shared' });
+  });
+
   it('only warns about what the provider marks support_mandatory: false', async () => {
     const capability = { requested_additional_capabilities: { turbo: { requested_additional_capability_name: 'turbo', support_mandatory: false, target_performance_parameters: { 'hw:cpu_turbo': 'on' } } } };
     const { problem: computeWarning } = await problem({ compute: capability }, 'warning');
