@@ -2,4 +2,61 @@
  * VIM: host inventory (Region > Zone > Host with NUMA cells, hugepages, SR-IOV), EPA placement with atomic
  * reservations, compute through libvirt, and networks/ports on Open vSwitch.
  */
-export {};
+export {
+  DEFAULT_REGION_ID,
+  DEFAULT_ZONE_ID,
+  INFRASTRUCTURE_TENANT,
+  KIB_PER_MIB,
+  SMALL_PAGE_KIB,
+  cellSmallPageFreeMiB,
+  emptyUsage,
+  pageSizeLabel,
+  poolFreePages,
+  type AdminState,
+  type CellMemory,
+  type Cpu,
+  type CpuRole,
+  type Host,
+  type HostHealth,
+  type HostInventory,
+  type HostUsage,
+  type HugepagePool,
+  type NumaCell,
+  type Region,
+  type SriovPf,
+  type SriovVf,
+  type Zone,
+} from './inventory/model.js';
+export { CLAIMS, HOSTS, PLACEMENT_GROUPS, REGIONS, ZONES } from './inventory/collections.js';
+export { Inventory, InventoryError, type HostChange, type HostRegistration, type InventoryProblem } from './inventory/inventory.js';
+export { mergeInventory, type MergeOutcome } from './inventory/merge.js';
+export { claimedCpus, type Claim, type ClaimedCell, type ClaimedDevice, type DeviceKind } from './placement/claim.js';
+export { capacityOf, type CellCapacity, type HostCapacity, type HostStatus, type PfCapacity } from './placement/capacity.js';
+export { fitGuest, MAX_LAYOUTS_SCORED, MAX_SEARCH_STEPS, type Fit, type FitOutcome, type Lack } from './placement/fitter.js';
+export type { PlacementGroup } from './placement/groups.js';
+export type { HostRuledOut, PlacementRefusal, RefusalKind, RefusalReason } from './placement/refusal.js';
+export {
+  placementGroupsOf,
+  shapeOf,
+  type DeviceRequest,
+  type GroupPolicy,
+  type GroupScope,
+  type GroupsOutcome,
+  type GuestCell,
+  type GuestCpu,
+  type GuestShape,
+  type PlacementGroupRef,
+  type PlacementRequest,
+  type ShapeOutcome,
+  type ThreadPolicy,
+} from './placement/request.js';
+export {
+  ClaimReleaseError,
+  Scheduler,
+  type PlacedHost,
+  type Placement,
+  type PlacementOutcome,
+  type SchedulerCounters,
+  type SchedulerOptions,
+} from './placement/scheduler.js';
+export { DEFAULT_WEIGHTS, WEIGHER_NAMES, type WeigherName, type WeigherWeights } from './placement/weighers.js';
