@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createNfvoModule } from '../nfvo/index.js';
 import { createSfcModule } from '../sfc/index.js';
+import { createVimModule } from '../vim/index.js';
 import { createVnfmModule } from '../vnfm/index.js';
 import { describeListenFailure, type Config } from './config.js';
 import { resolveApiTokens } from './http/auth.js';
@@ -32,7 +33,7 @@ export interface Application {
 }
 
 export function productModules(): ProductModule[] {
-  return [createNfvoModule(), createVnfmModule(), createSfcModule()];
+  return [createNfvoModule(), createVnfmModule(), createVimModule(), createSfcModule()];
 }
 
 /**

@@ -17,6 +17,25 @@ export interface Config {
     advertise: string | undefined;
   };
   pageSize: number;
+  vim: {
+    /** A host whose agent has not sent a heartbeat for this long is marked down (and up again on the next one). */
+    heartbeatTimeoutMs: number;
+  };
+}
+
+/** The host agent (`npm run agent`): where the VIM is and what this host is. */
+export interface AgentConfig {
+  /** The orchestrator's base URL, e.g. `http://10.0.0.5:9890`. */
+  vimUrl: string;
+  token: string;
+  hostName: string;
+  zoneId: string | undefined;
+  sysfsRoot: string;
+  libvirtUri: string;
+  ovsdbEndpoint: string;
+  integrationBridge: string;
+  heartbeatIntervalMs: number;
+  logLevel: LogLevel;
 }
 
 /** A TCP endpoint or a unix socket path. */
@@ -56,7 +75,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       advertise: env.NFV_OPENFLOW_ADVERTISE || undefined,
     },
     pageSize: parseInteger(env, 'NFV_PAGE_SIZE', 100, 1, 10000),
+    vim: { heartbeatTimeoutMs: parseSeconds(env, 'NFV_VIM_HEARTBEAT_TIMEOUT', 30) },
   };
+}
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, defaultHostName = 'localhost'): AgentConfig {
+  const vimUrl = env.NFV_AGENT_VIM_URL ?? '';
+  if (!/^https?:\/\/[^/]+/.test(vimUrl)) throw new ConfigError('NFV_AGENT_VIM_URL', `"${vimUrl}" is not an http(s) URL of the orchestrator`);
+  const token = env.NFV_AGENT_TOKEN ?? '';
+  if (token.length < 8) throw new ConfigError('NFV_AGENT_TOKEN', 'an admin API token of at least 8 characters is required');
+  const ovsdbEndpoint = env.NFV_AGENT_OVSDB || 'unix:/var/run/openvswitch/db.sock';
+  parseSocketAddress('NFV_AGENT_OVSDB', ovsdbEndpoint);
+  return {
+    vimUrl: vimUrl.replace(/\/+$/, ''),
+    token,
+    hostName: env.NFV_AGENT_HOST_NAME || defaultHostName,
+    zoneId: env.NFV_AGENT_ZONE || undefined,
+    sysfsRoot: path.resolve(env.NFV_AGENT_SYSFS_ROOT || '/sys'),
+    libvirtUri: env.NFV_AGENT_LIBVIRT_URI || 'qemu:///system',
+    ovsdbEndpoint,
+    integrationBridge: env.NFV_AGENT_INTEGRATION_BRIDGE || 'br-int',
+    heartbeatIntervalMs: parseSeconds(env, 'NFV_AGENT_HEARTBEAT_INTERVAL', 10),
+    logLevel: parseLogLevel(env.NFV_LOG_LEVEL),
+  };
+}
+
+/** Seconds, fractions allowed (tests use short ones), as milliseconds. */
+function parseSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a number of seconds`);
+  const milliseconds = Math.round(Number(raw) * 1000);
+  if (milliseconds < 100 || milliseconds > 86400 * 1000) throw new ConfigError(name, `${raw} is outside 0.1..86400 seconds`);
+  return milliseconds;
 }
 
 function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

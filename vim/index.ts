@@ -3,6 +3,7 @@
  * reservations, compute through libvirt, and networks/ports on Open vSwitch.
  */
 export {
+  DEFAULT_INTEGRATION_BRIDGE,
   DEFAULT_REGION_ID,
   DEFAULT_ZONE_ID,
   INFRASTRUCTURE_TENANT,
@@ -60,3 +61,11 @@ export {
   type SchedulerOptions,
 } from './placement/scheduler.js';
 export { DEFAULT_WEIGHTS, WEIGHER_NAMES, type WeigherName, type WeigherWeights } from './placement/weighers.js';
+export { createVimModule } from './module.js';
+export { VIM_API_PREFIX } from './api/routes.js';
+export type { HostView, CellUsage, PfUsage } from './api/views.js';
+export type { PendingVfSetting, VfSettingState } from './api/heartbeats.js';
+export type { DryRunAnswer } from './api/dry-run.js';
+export type { HostRegistrationRequest, Heartbeat, VfResult, VfSetting } from './api/schemas.js';
+export { vfCommand, applyVfSetting, type VfCommandOutcome } from './agent/ip-link.js';
+export * from './compute/index.js';

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseTokens } from '../../platform/index.js';
+import { ConfigError, loadAgentConfig, loadConfig, parseTokens } from '../../platform/index.js';
 
 describe('configuration from the environment', () => {
   it('has embedded defaults for everything', () => {
@@ -36,5 +36,38 @@ describe('configuration from the environment', () => {
   ])('refuses %p naming the variable', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it('reads the VIM heartbeat timeout in seconds, fractions allowed', () => {
+    expect(loadConfig({}).vim.heartbeatTimeoutMs).toBe(30000);
+    expect(loadConfig({ NFV_VIM_HEARTBEAT_TIMEOUT: '1.5' }).vim.heartbeatTimeoutMs).toBe(1500);
+    expect(() => loadConfig({ NFV_VIM_HEARTBEAT_TIMEOUT: '-3' })).toThrow(/^NFV_VIM_HEARTBEAT_TIMEOUT:/);
+    expect(() => loadConfig({ NFV_VIM_HEARTBEAT_TIMEOUT: '0' })).toThrow(/^NFV_VIM_HEARTBEAT_TIMEOUT:/);
+  });
+
+  it('reads the host agent settings, with defaults for all but the VIM URL and the token', () => {
+    const agent = loadAgentConfig({ NFV_AGENT_VIM_URL: 'http://10.0.0.5:9890/', NFV_AGENT_TOKEN: 'operator-secret' }, 'compute-7');
+    expect(agent).toEqual({
+      vimUrl: 'http://10.0.0.5:9890',
+      token: 'operator-secret',
+      hostName: 'compute-7',
+      zoneId: undefined,
+      sysfsRoot: '/sys',
+      libvirtUri: 'qemu:///system',
+      ovsdbEndpoint: 'unix:/var/run/openvswitch/db.sock',
+      integrationBridge: 'br-int',
+      heartbeatIntervalMs: 10000,
+      logLevel: 'info',
+    });
+    expect(loadAgentConfig({ NFV_AGENT_VIM_URL: 'http://vim:9890', NFV_AGENT_TOKEN: 'operator-secret', NFV_AGENT_HEARTBEAT_INTERVAL: '0.25' }).heartbeatIntervalMs).toBe(250);
+  });
+
+  it.each([
+    [{ NFV_AGENT_TOKEN: 'operator-secret' }, 'NFV_AGENT_VIM_URL'],
+    [{ NFV_AGENT_VIM_URL: 'http://vim:9890' }, 'NFV_AGENT_TOKEN'],
+    [{ NFV_AGENT_VIM_URL: 'http://vim:9890', NFV_AGENT_TOKEN: 'operator-secret', NFV_AGENT_OVSDB: 'db.sock' }, 'NFV_AGENT_OVSDB'],
+    [{ NFV_AGENT_VIM_URL: 'http://vim:9890', NFV_AGENT_TOKEN: 'operator-secret', NFV_AGENT_HEARTBEAT_INTERVAL: 'often' }, 'NFV_AGENT_HEARTBEAT_INTERVAL'],
+  ])('refuses agent settings %p naming the variable', (env, variable) => {
+    expect(() => loadAgentConfig(env)).toThrow(new RegExp(`^${variable}:`));
   });
 });

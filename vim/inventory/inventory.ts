@@ -7,6 +7,7 @@ import { StoreConflictError, type Repository, type Store, type Versioned } from 
 import { HOSTS, REGIONS, ZONES } from './collections.js';
 import { mergeInventory } from './merge.js';
 import {
+  DEFAULT_INTEGRATION_BRIDGE,
   DEFAULT_REGION_ID,
   DEFAULT_ZONE_ID,
   INFRASTRUCTURE_TENANT,
@@ -60,6 +61,7 @@ export interface HostRegistration {
   zoneId?: string;
   libvirtUri: string;
   ovsdbEndpoint?: string;
+  integrationBridge?: string;
   inventory?: HostInventory;
   adminState?: AdminState;
   health?: HostHealth;
@@ -142,6 +144,7 @@ export class Inventory {
         zoneId,
         libvirtUri: registration.libvirtUri,
         ovsdbEndpoint: registration.ovsdbEndpoint,
+        integrationBridge: registration.integrationBridge ?? DEFAULT_INTEGRATION_BRIDGE,
         adminState: registration.adminState ?? 'enabled',
         health: registration.health ?? 'up',
         inventory: registration.inventory,

@@ -28,6 +28,8 @@ export type AdminState = 'enabled' | 'drained';
 /** What the host agent's heartbeats say. */
 export type HostHealth = 'up' | 'down';
 
+export const DEFAULT_INTEGRATION_BRIDGE = 'br-int';
+
 export interface Host extends Entity {
   name: string;
   regionId: string;
@@ -36,6 +38,8 @@ export interface Host extends Entity {
   libvirtUri: string;
   /** The host's Open vSwitch database, `tcp:HOST:PORT` or `unix:PATH`. */
   ovsdbEndpoint: string | undefined;
+  /** The OVS bridge VNFC ports are plugged into and SFC programs (`br-int` by convention). */
+  integrationBridge: string;
   adminState: AdminState;
   health: HostHealth;
   /** Undefined until the host is discovered: a valid host on which nothing is placed. */

@@ -1,0 +1,27 @@
+/**
+ * The VIM as the process runs it: the administration API on the one HTTP server, and the watch over host
+ * agents' heartbeats that marks silent hosts down.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { PlatformServices, ProductModule } from '../platform/index.js';
+import { HostHeartbeats } from './api/heartbeats.js';
+import { VIM_API_PREFIX, vimRoutes } from './api/routes.js';
+import { Inventory } from './inventory/inventory.js';
+
+export function createVimModule(): ProductModule {
+  let heartbeats: HostHeartbeats | undefined;
+  return {
+    name: 'vim',
+    async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
+      const inventory = await Inventory.open(store);
+      heartbeats = new HostHeartbeats(inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
+      await app.register(vimRoutes({ store, inventory, heartbeats, schedulerOptions: {} }), { prefix: VIM_API_PREFIX });
+    },
+    async start() {
+      heartbeats?.start();
+    },
+    async stop() {
+      heartbeats?.stop();
+    },
+  };
+}
