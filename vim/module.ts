@@ -14,7 +14,8 @@ export function createVimModule(): ProductModule {
     name: 'vim',
     async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
       const inventory = await Inventory.open(store);
-      heartbeats = new HostHeartbeats(inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
+      heartbeats = new HostHeartbeats(store, inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
+      await heartbeats.load();
       await app.register(vimRoutes({ store, inventory, heartbeats, schedulerOptions: {} }), { prefix: VIM_API_PREFIX });
     },
     async start() {

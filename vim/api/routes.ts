@@ -188,7 +188,7 @@ export function vimRoutes(context: VimApiContext) {
 
     scope.delete<IdParams>('/hosts/:id', { schema: { tags: TAGS, summary: 'Remove a host that holds no claim', params: idParamsSchema } }, async (request, reply) => {
       await answering(() => inventory.removeHost(request.params.id));
-      heartbeats.forget(request.params.id);
+      await heartbeats.forget(request.params.id);
       return reply.code(204).send();
     });
 
@@ -204,7 +204,7 @@ export function vimRoutes(context: VimApiContext) {
             violations: [{ pointer: '/vf', message: 'names no VF of the PF', in: 'body' }],
           });
         }
-        return reply.code(202).send(heartbeats.requestVfSetting(host.id, request.body));
+        return reply.code(202).send(await heartbeats.requestVfSetting(host.id, request.body));
       },
     );
 

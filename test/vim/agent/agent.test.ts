@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { HostView } from '../../../vim/index.js';
 import { FIXTURES_DIR } from '../../fixtures/sysfs/generate.js';
 import { startProduct, TEST_TOKEN, type RunningProduct } from '../../support/application.js';
+import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const AGENT_MAIN = path.join(ROOT, 'vim/agent/main.ts');
@@ -134,5 +135,35 @@ describe('the host agent as its own process', () => {
     agents.push(agent.child);
     expect(await stopped(agent.child)).toBe(1);
     expect(agent.output()).toContain('nfv-agent: cannot start: NFV_AGENT_TOKEN:');
+  });
+
+  it('remembers agent-managed hosts and their queued VF settings across a VIM restart', async () => {
+    const dataDir = makeTempDir('vim-restart');
+    let vim = await startProduct({ NFV_VIM_HEARTBEAT_TIMEOUT: '1', NFV_DATA_DIR: dataDir });
+    try {
+      const agent = startAgent(vim);
+      agents.push(agent.child);
+      const listed = async (): Promise<HostView | undefined> =>
+        ((await (await vim.request('/vim/v1/hosts')).json()) as HostView[]).find((host) => host.name === HOST_NAME);
+      const registered = await until('the agent to register', async () => ((await listed())?.health === 'up' ? listed() : undefined));
+      agent.child.kill('SIGKILL');
+      await stopped(agent.child);
+      const queued = await vim.request(`/vim/v1/hosts/${registered!.id}/vf-settings`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pf: 'ens1f0', vf: 1, vlan: 100 }),
+      });
+      expect(queued.status).toBe(202);
+      await vim.stop();
+      vim = await startProduct({ NFV_VIM_HEARTBEAT_TIMEOUT: '1', NFV_DATA_DIR: dataDir });
+      const afterRestart = await listed();
+      expect(afterRestart?.vfSettings).toEqual([expect.objectContaining({ pf: 'ens1f0', vf: 1, vlan: 100, state: 'pending' })]);
+      // Its agent never calls the restarted VIM: one timeout later the host is down.
+      const down = await until('the silent host to be marked down', async () => ((await listed())?.health === 'down' ? true : undefined), 10000);
+      expect(down).toBe(true);
+    } finally {
+      await vim.stop();
+      removeTempDir(dataDir);
+    }
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * VIM networks: the Neutron-shaped networks and ports (OpenStack Networking API v2.0) that the SFC APIs
+ * reference, with VLAN/VXLAN segments allocated by the VIM, and the seam through which the compute side marks
+ * a port bound to a host.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../../platform/index.js';
+import { Networks } from './networks.js';
+import { networkRoutes } from './routes.js';
+import { DEFAULT_SEGMENT_RANGES, type SegmentRanges } from './segments.js';
+
+export { checkIpAddress, checkMacAddress } from './addresses.js';
+export type { NeutronErrorBody, NeutronFault } from './errors.js';
+export { CLAIMS, NETWORKS, PORTS, type FixedIp, type Network, type NetworkType, type Port, type PortBindingState, type PortStatus, type Segment, type VnicType } from './model.js';
+export { Networks, type HostBinding, type PortBindings, type PortDirectory } from './networks.js';
+export { DEFAULT_SEGMENT_RANGES, type SegmentRange, type SegmentRanges } from './segments.js';
+
+export interface NetworkApiServices {
+  store: Store;
+  /** Defaults to VLANs 100-3999 on `physnet1`, no VXLAN. */
+  segmentRanges?: SegmentRanges;
+}
+
+/**
+ * Registers `/v2.0/networks` and `/v2.0/ports` and answers the `Networks` behind them: the `PortDirectory`
+ * other contexts read and the `PortBindings` the compute side reports to.
+ */
+export async function registerNetworkApi(app: FastifyInstance, services: NetworkApiServices): Promise<Networks> {
+  const networks = new Networks(services.store, services.segmentRanges ?? DEFAULT_SEGMENT_RANGES);
+  await app.register(networkRoutes(networks));
+  return networks;
+}
