@@ -57,6 +57,7 @@ export {
   type PlacedHost,
   type Placement,
   type PlacementOutcome,
+  type PlacementRationale,
   type SchedulerCounters,
   type SchedulerOptions,
 } from './placement/scheduler.js';

@@ -9,7 +9,7 @@ import { HOSTS, PLACEMENT_GROUPS } from '../inventory/collections.js';
 import type { Host } from '../inventory/model.js';
 import type { PlacementGroup } from '../placement/groups.js';
 import type { PlacementRefusal } from '../placement/refusal.js';
-import { Scheduler, type SchedulerOptions } from '../placement/scheduler.js';
+import { Scheduler, type PlacementRationale, type SchedulerOptions } from '../placement/scheduler.js';
 import type { DryRunRequest, EpaRequest } from './schemas.js';
 
 export type DryRunAnswer =
@@ -18,6 +18,8 @@ export type DryRunAnswer =
       host: { id: string; name: string; zoneId: string; regionId: string };
       cells: Array<{ guestCell: number; hostCell: number; cpus: number[]; memoryMiB: number; pageSizeKiB: number }>;
       devices: Array<{ cpId: string; kind: string; pfAddress: string; netdev: string; vf: number | null; numaNode: number | null }>;
+      /** Why this host: the weighted score, the layout's cost, the weights, and how many hosts competed. */
+      why: PlacementRationale | null;
     }
   | { placeable: false; refusal: PlacementRefusal };
 
@@ -60,9 +62,10 @@ export async function dryRunPlacement(store: Store, request: DryRunRequest, opti
         ...(request.regionId !== undefined ? { regionId: request.regionId } : {}),
       });
       if (!outcome.ok) return { placeable: false, refusal: outcome.refusal };
-      const { claim, host } = outcome.placement;
+      const { claim, host, rationale } = outcome.placement;
       return {
         placeable: true,
+        why: rationale ?? null,
         host: { id: host.id, name: host.name, zoneId: host.zoneId, regionId: host.regionId },
         cells: claim.cells.map((cell) => ({
           guestCell: cell.guestCell,

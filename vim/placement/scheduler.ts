@@ -58,6 +58,20 @@ export interface PlacedHost {
 export interface Placement {
   claim: Claim;
   host: PlacedHost;
+  /** Why this host: absent when an earlier placement with the same claim id is answered again. */
+  rationale?: PlacementRationale;
+}
+
+/** The ranking that chose the host, for operators asking "why there". */
+export interface PlacementRationale {
+  /** The weighted sum of the weighers (0..total weight), highest wins. */
+  score: number;
+  /** The chosen layout's cost: stranded sibling threads, non-local devices, less-wanted page sizes. */
+  layoutCost: number;
+  weights: WeigherWeights;
+  /** Hosts in the request's zones/region, and how many distinct host shapes could take the VNFC. */
+  hostsInScope: number;
+  candidateShapes: number;
 }
 
 export type PlacementOutcome = { ok: true; placement: Placement } | { ok: false; refusal: PlacementRefusal };
@@ -94,6 +108,7 @@ interface Evaluation {
 
 interface Ranking {
   best: IndexedHost | undefined;
+  rationale: PlacementRationale | undefined;
   hostsInScope: number;
   ruledOut: Map<string, RefusalReason>;
 }
@@ -245,7 +260,7 @@ export class Scheduler {
       try {
         const [revision = current.revision + 1] = await this.store.commit(writes);
         this.index.observe(host, revision);
-        return { ok: true, placement: { claim, host: placedHost(host) } };
+        return { ok: true, placement: { claim, host: placedHost(host), ...(ranking.rationale ? { rationale: ranking.rationale } : {}) } };
       } catch (error) {
         if (!(error instanceof StoreConflictError)) throw error;
         if (error.collection === CLAIMS.name) {
@@ -361,7 +376,8 @@ export class Scheduler {
           (candidate.fit.score < best.fitScore || (candidate.fit.score === best.fitScore && candidate.host.tieBreak > best.host.tieBreak)));
       if (better) best = { host: candidate.host, score, fitScore: candidate.fit.score };
     }
-    return { best: best?.host, hostsInScope, ruledOut };
+    const rationale = best && { score: best.score, layoutCost: best.fitScore, weights: this.weights, hostsInScope, candidateShapes: candidates.length };
+    return { best: best?.host, rationale, hostsInScope, ruledOut };
   }
 
   private async releaseClaim(claimId: string): Promise<void> {

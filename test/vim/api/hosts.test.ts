@@ -120,6 +120,10 @@ describe('VIM administration API /vim/v1', () => {
     expect(first.placeable).toBe(true);
     expect(first.cells[0].cpus).toHaveLength(2);
     expect([single.id, dual.id]).toContain(first.host.id);
+    // Why there: the weighted score that won, the layout's cost and how many hosts competed.
+    expect(first.why).toMatchObject({ hostsInScope: 2, candidateShapes: 2, weights: expect.any(Object) });
+    expect(first.why.score).toBeGreaterThanOrEqual(0);
+    expect(first.why.layoutCost).toBeGreaterThanOrEqual(0);
     const chosen = first.host.id as string;
     const other = chosen === single.id ? dual.id : single.id;
     // Nothing was claimed: the same question gets the same kind of answer and the host is untouched.
