@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   ethtool
   curl
   python3-openstackclient python3-tackerclient   # the openstack CLI with its `vnf package` commands, for the API tests
+  python3-networking-sfc   # `openstack sfc ...` and networking-sfc's attribute definitions, for the SFC API tests
   python3 make g++ pkg-config   # node-gyp toolchain for the native bindings
 )
 
