@@ -1,12 +1,13 @@
 /**
- * The VIM as the process runs it: the administration API on the one HTTP server, and the watch over host
- * agents' heartbeats that marks silent hosts down.
+ * The VIM as the process runs it: the administration API and the Neutron-shaped networks and ports on the
+ * one HTTP server, and the watch over host agents' heartbeats that marks silent hosts down.
  */
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices, ProductModule } from '../platform/index.js';
 import { HostHeartbeats } from './api/heartbeats.js';
 import { VIM_API_PREFIX, vimRoutes } from './api/routes.js';
 import { Inventory } from './inventory/inventory.js';
+import { registerNetworkApi } from './networks/index.js';
 
 export function createVimModule(): ProductModule {
   let heartbeats: HostHeartbeats | undefined;
@@ -17,6 +18,7 @@ export function createVimModule(): ProductModule {
       heartbeats = new HostHeartbeats(store, inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
       await heartbeats.load();
       await app.register(vimRoutes({ store, inventory, heartbeats, schedulerOptions: {} }), { prefix: VIM_API_PREFIX });
+      await registerNetworkApi(app, { store });
     },
     async start() {
       heartbeats?.start();

@@ -85,8 +85,13 @@ export function segmentClaimId(segment: Segment): string {
 export const macClaimId = (networkId: string, macAddress: string): string => `address/${networkId}/mac/${macAddress}`;
 export const ipClaimId = (networkId: string, ipAddress: string): string => `address/${networkId}/ip/${ipAddress}`;
 
-export function addressClaimIds(port: Pick<Port, 'networkId' | 'macAddress' | 'fixedIps'>): string[] {
-  return [macClaimId(port.networkId, port.macAddress), ...port.fixedIps.map(({ ipAddress }) => ipClaimId(port.networkId, ipAddress))];
+/** The MAC and IP addresses a port holds on its network. */
+export function addressClaims(port: Port): Claim[] {
+  const claim = (id: string, kind: 'mac' | 'ip', value: string): Claim => ({ id, tenantId: port.tenantId, pool: `address/${port.networkId}/${kind}`, value, holder: port.id });
+  return [
+    claim(macClaimId(port.networkId, port.macAddress), 'mac', port.macAddress),
+    ...port.fixedIps.map(({ ipAddress }) => claim(ipClaimId(port.networkId, ipAddress), 'ip', ipAddress)),
+  ];
 }
 
 export type NeutronView = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { StoreConflictError, type Principal, type Repository, type Store, type V
 import { checkIpAddress, checkMacAddress, generatedMacAddress } from './addresses.js';
 import { invalidInput, neutronError, networkNotFound, notAuthorized, portNotFound } from './errors.js';
 import {
-  addressClaimIds,
+  addressClaims,
   CLAIMS,
   ipClaimId,
   macClaimId,
@@ -15,6 +15,7 @@ import {
   type FixedIp,
   type Network,
   type Port,
+  type PortStatus,
   type Segment,
   type VnicType,
 } from './model.js';
@@ -109,10 +110,6 @@ function ownerOf(principal: Principal, attributes: OwnerAttributes, resource: 'n
   return owner;
 }
 
-function claimOf(id: string, pool: string, value: number | string, holder: string, tenantId: string): Claim {
-  return { id, tenantId, pool, value, holder };
-}
-
 export class Networks implements PortDirectory, PortBindings {
   readonly networks: Repository<Network>;
   readonly ports: Repository<Port>;
@@ -168,6 +165,7 @@ export class Networks implements PortDirectory, PortBindings {
     const tenantId = ownerOf(principal, request, 'network');
     const providerGiven = Object.keys(request).some((attribute) => attribute.startsWith('provider:'));
     if (providerGiven && !principal.isAdmin) throw notAuthorized('create_network:provider:network_type');
+    if (request.shared !== undefined && !principal.isAdmin) throw notAuthorized('create_network:shared');
     const requested = requestedSegment(request, this.ranges);
     const now = new Date().toISOString();
     return retried(async () => {
@@ -194,7 +192,7 @@ export class Networks implements PortDirectory, PortBindings {
         createdAt: now,
         updatedAt: now,
       };
-      const claim = claimOf(segmentClaimId(segment), segmentPool(segment), segment.segmentationId ?? 0, network.id, tenantId);
+      const claim: Claim = { id: segmentClaimId(segment), tenantId, pool: segmentPool(segment), value: segment.segmentationId ?? 0, holder: network.id };
       try {
         const [revision = 1] = await this.store.commit([this.networks.insertWrite(network), this.claims.insertWrite(claim)]);
         return { value: network, revision };
@@ -207,6 +205,7 @@ export class Networks implements PortDirectory, PortBindings {
   }
 
   async updateNetwork(principal: Principal, networkId: string, update: NetworkUpdate): Promise<Versioned<Network>> {
+    if (update.shared !== undefined && !principal.isAdmin) throw notAuthorized('update_network:shared');
     return retried(async () => {
       const found = await this.ownedNetwork(principal, networkId, 'update_network');
       const network: Network = {
@@ -287,7 +286,7 @@ export class Networks implements PortDirectory, PortBindings {
       };
       const writes: Write[] = [
         this.ports.insertWrite(port),
-        ...this.addressClaimWrites(port, addressClaimIds(port)),
+        ...addressClaims(port).map((claim) => this.claims.insertWrite(claim)),
         // Ties the port to the network revision it saw, so that a concurrent network delete cannot leave it orphaned.
         this.networks.updateWrite(network.value, network.revision),
       ];
@@ -327,12 +326,13 @@ export class Networks implements PortDirectory, PortBindings {
         portSecurityEnabled: update.port_security_enabled ?? current.portSecurityEnabled,
         updatedAt: new Date().toISOString(),
       };
-      const before = new Set(addressClaimIds(current));
-      const after = new Set(addressClaimIds(port));
+      port.status = statusOf(port);
+      const before = addressClaims(current).map(({ id }) => id);
+      const after = addressClaims(port);
       const writes: Write[] = [
         this.ports.updateWrite(port, found.revision),
-        ...[...before].filter((id) => !after.has(id)).map((id) => this.claims.deleteWrite(id)),
-        ...this.addressClaimWrites(port, [...after].filter((id) => !before.has(id))),
+        ...before.filter((id) => !after.some((claim) => claim.id === id)).map((id) => this.claims.deleteWrite(id)),
+        ...after.filter(({ id }) => !before.includes(id)).map((claim) => this.claims.insertWrite(claim)),
       ];
       try {
         const [revision = found.revision + 1] = await this.store.commit(writes);
@@ -349,7 +349,7 @@ export class Networks implements PortDirectory, PortBindings {
     await retried(async () => {
       const found = await this.visiblePort(principal, portId);
       try {
-        await this.store.commit([this.ports.deleteWrite(portId, found.revision), ...addressClaimIds(found.value).map((id) => this.claims.deleteWrite(id))]);
+        await this.store.commit([this.ports.deleteWrite(portId, found.revision), ...addressClaims(found.value).map(({ id }) => this.claims.deleteWrite(id))]);
         return undefined;
       } catch (error) {
         if (isConflict(error, 'stale-revision')) return AGAIN;
@@ -360,18 +360,19 @@ export class Networks implements PortDirectory, PortBindings {
   }
 
   async markBound(portId: string, binding: HostBinding): Promise<Port | undefined> {
-    return this.rebind(portId, (port) => ({ ...port, status: 'ACTIVE', binding: { ...port.binding, hostId: binding.hostId, vifType: 'ovs', ofport: binding.ofport } }));
+    return this.rebind(portId, (port) => ({ ...port, binding: { ...port.binding, hostId: binding.hostId, vifType: 'ovs', ofport: binding.ofport } }));
   }
 
   async markUnbound(portId: string): Promise<Port | undefined> {
-    return this.rebind(portId, (port) => ({ ...port, status: 'DOWN', binding: { ...port.binding, hostId: '', vifType: 'unbound', ofport: null } }));
+    return this.rebind(portId, (port) => ({ ...port, binding: { ...port.binding, hostId: '', vifType: 'unbound', ofport: null } }));
   }
 
   private async rebind(portId: string, change: (port: Port) => Port): Promise<Port | undefined> {
     return retried(async () => {
       const found = await this.ports.get(portId);
       if (!found) return undefined;
-      const port = { ...change(found.value), updatedAt: new Date().toISOString() };
+      const changed = change(found.value);
+      const port: Port = { ...changed, status: statusOf(changed), updatedAt: new Date().toISOString() };
       try {
         await this.ports.update(port, found.revision);
         return port;
@@ -383,13 +384,6 @@ export class Networks implements PortDirectory, PortBindings {
     });
   }
 
-  private addressClaimWrites(port: Port, ids: readonly string[]): Write[] {
-    return ids.map((id) => {
-      const [, , kind = '', value = ''] = id.split('/');
-      return this.claims.insertWrite(claimOf(id, `address/${port.networkId}/${kind}`, value, port.id, port.tenantId));
-    });
-  }
-
   private addressInUse(error: unknown, port: Port): unknown {
     if (!isConflict(error, 'duplicate-id') || error.collection !== CLAIMS.name) return error;
     if (error.id === macClaimId(port.networkId, port.macAddress)) {
@@ -398,6 +392,11 @@ export class Networks implements PortDirectory, PortBindings {
     const taken = port.fixedIps.find(({ ipAddress }) => error.id === ipClaimId(port.networkId, ipAddress));
     return neutronError(409, 'IpAddressInUse', `Unable to complete operation for network ${port.networkId}. The IP address ${taken?.ipAddress ?? ''} is in use.`);
   }
+}
+
+/** As in Neutron, a port is ACTIVE only while it is both plugged on a host and administratively up. */
+function statusOf(port: Port): PortStatus {
+  return port.binding.ofport !== null && port.adminStateUp ? 'ACTIVE' : 'DOWN';
 }
 
 function checkedMac(text: string, pointer: string): string {
