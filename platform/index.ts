@@ -49,6 +49,13 @@ export { EMBEDDED_STORE_FILE, openStore } from './store/open.js';
 export { SqliteStore } from './store/sqlite.js';
 export { tenantScope, type Principal } from './http/auth.js';
 export { PROBLEM_CONTENT_TYPE, sendProblem } from './http/problems.js';
+export {
+  installNeutronErrors,
+  neutronFaultOfStatus,
+  neutronProblem,
+  type GenericNeutronFault,
+  type NeutronErrorBody,
+} from './http/neutron.js';
 export { createHttpServer, type HttpServerOptions } from './http/server.js';
 export {
   absoluteUri,

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { tenantScope, type Principal, type ProblemError, type Repository, type Versioned, type Write } from '../../platform/index.js';
+import { installNeutronErrors, tenantScope, type Principal, type ProblemError, type Repository, type Versioned, type Write } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
 import { chainIdInUse, claimChainId, freeChainId, ownerOf, releaseChainId, unchangedSince, type SfcRepositories } from './repositories.js';
 import { invalidInput, sfcError } from './errors.js';
@@ -16,7 +16,7 @@ import {
 } from './model.js';
 import * as schemas from './networking-sfc-schemas.js';
 import { parseIpPrefix, prefixesOverlap } from './prefixes.js';
-import { installNeutronErrors, ownedView, registerResource, visibleResource } from './resource-routes.js';
+import { ownedView, registerResource, visibleResource } from './resource-routes.js';
 import { CHAIN_ID_MAX } from '../chains/model.js';
 
 interface Named {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { tenantScope, type Entity, type Principal, type ProblemError, type Repository, type Versioned } from '../../platform/index.js';
-import { withNeutronError } from './errors.js';
 
 export type NeutronView = Record<string, unknown>;
 
@@ -89,7 +88,3 @@ export function registerResource<T extends Entity, Creation, Update>(scope: Fast
   });
 }
 
-/** The hook every SFC API plugin installs so that refusals made before its handlers carry a `NeutronError`. */
-export function installNeutronErrors(scope: FastifyInstance): void {
-  scope.addHook('onSend', async (_request, reply, payload) => withNeutronError(reply, payload));
-}

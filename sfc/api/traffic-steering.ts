@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { tenantScope, type Principal, type ProblemError, type Repository, type Versioned } from '../../platform/index.js';
+import { installNeutronErrors, tenantScope, type Principal, type ProblemError, type Repository, type Versioned } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
 import { claimChainId, freeChainId, ownerOf, releaseChainId, unchangedSince, type SfcRepositories } from './repositories.js';
 import { invalidInput, sfcError } from './errors.js';
 import type { SteeringClassifier, SteeringHop, SteeringPortChain } from './model.js';
 import { parseIpPrefix } from './prefixes.js';
-import { installNeutronErrors, ownedView, registerResource, visibleResource } from './resource-routes.js';
+import { ownedView, registerResource, visibleResource } from './resource-routes.js';
 
 interface Named {
   name?: string;

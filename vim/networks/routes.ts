@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { PROBLEM_CONTENT_TYPE } from '../../platform/index.js';
-import { faultOfStatus, type NeutronErrorBody } from './errors.js';
+import type { FastifyInstance } from 'fastify';
+import { installNeutronErrors } from '../../platform/index.js';
 import { matchesFilters, selectFields, type ListQuery } from './listing.js';
 import { networkView, portView } from './model.js';
 import type { NetworkCreation, Networks, NetworkUpdate, PortCreation, PortUpdate } from './networks.js';
@@ -21,24 +20,10 @@ const TAGS = ['networking'];
 type Show = { Params: { id: string }; Querystring: { fields?: string[] } };
 type List = { Querystring: ListQuery };
 
-/**
- * Failures raised before a handler of this API runs (validation, auth) come from the platform without a
- * `NeutronError` member; this adds one from the ProblemDetails, so Neutron clients have a message to show.
- */
-function addNeutronError(reply: FastifyReply, payload: unknown): unknown {
-  if (reply.statusCode < 400 || typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE)) return payload;
-  const problem = JSON.parse(payload) as { detail?: string; violations?: Array<{ pointer: string; message: string }>; NeutronError?: NeutronErrorBody };
-  if (problem.NeutronError !== undefined) return payload;
-  const reasons = (problem.violations ?? []).map(({ pointer, message }) => `${pointer} ${message}`);
-  const message = [problem.detail ?? '', ...reasons].join(' ').trim();
-  const neutronError: NeutronErrorBody = { type: faultOfStatus(reply.statusCode), message, detail: '' };
-  return JSON.stringify({ ...problem, NeutronError: neutronError });
-}
-
 /** OpenStack Networking API v2.0 networks and ports (not an ETSI API: no Version header, no SOL 013 paging). */
 export function networkRoutes(networks: Networks) {
   return async (scope: FastifyInstance): Promise<void> => {
-    scope.addHook('onSend', async (_request, reply, payload) => addNeutronError(reply, payload));
+    installNeutronErrors(scope);
 
     scope.post<{ Body: { network: NetworkCreation } }>('/v2.0/networks', { schema: { tags: TAGS, body: networkCreationSchema } }, async (request, reply) => {
       const { value, revision } = await networks.createNetwork(request.principal, request.body.network);

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, createLogger, SqliteStore } from '../../../platform/index.js';
+import { SqliteStore } from '../../../platform/index.js';
 import { registerSfcApis, type SfcRepositories } from '../../../sfc/api/index.js';
 import { registerNetworkApi } from '../../../vim/networks/index.js';
+import { startInjectedServer, TENANT_A } from '../../support/injected-server.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 
-export const ADMIN = 'sfc-admin-token';
-export const TENANT_A = 'sfc-tenant-a-token';
-export const TENANT_B = 'sfc-tenant-b-token';
+export { ADMIN, TENANT_A, TENANT_B } from '../../support/injected-server.js';
 
 export interface SfcServer {
   app: FastifyInstance;
@@ -23,28 +22,16 @@ export interface SfcServer {
 export async function startSfcServer(): Promise<SfcServer> {
   const dir = makeTempDir('sfc-api');
   const store = new SqliteStore(path.join(dir, 'nfv.sqlite'));
-  const app = await createHttpServer({
-    logger: createLogger('silent'),
-    tokens: [
-      { token: ADMIN, tenantId: 'admin' },
-      { token: TENANT_A, tenantId: 'tenant-a' },
-      { token: TENANT_B, tenantId: 'tenant-b' },
-    ],
-    bodyLimitBytes: 1024 * 1024,
-    readiness: () => store.ping(),
-    version: '0.0.0-test',
-  });
-  const ports = await registerNetworkApi(app, { store });
-  const repositories = await registerSfcApis(app, { store, ports });
-  await app.ready();
+  const server = await startInjectedServer(
+    store,
+    async (app) => registerSfcApis(app, { store, ports: await registerNetworkApi(app, { store }) }),
+    TENANT_A,
+  );
   const networks = new Map<string, string>();
-  const call: SfcServer['call'] = async (method, url, body, token = TENANT_A) => {
-    const response = await app.inject({ method, url, headers: { 'x-auth-token': token }, ...(body === undefined ? {} : { payload: body as object }) });
-    return { status: response.statusCode, body: response.body === '' ? {} : (response.json() as Record<string, any>) };
-  };
+  const { call } = server;
   return {
-    app,
-    repositories,
+    app: server.app,
+    repositories: server.registered,
     call,
     async port(deviceId = 'vm-1', token = TENANT_A) {
       let networkId = networks.get(token);
@@ -58,8 +45,7 @@ export async function startSfcServer(): Promise<SfcServer> {
       return created.body.port.id as string;
     },
     async close() {
-      await app.close();
-      await store.close();
+      await server.close();
       removeTempDir(dir);
     },
   };
