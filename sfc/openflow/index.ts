@@ -34,6 +34,7 @@ export {
   type FlowStats,
   type GroupDesc,
   type GroupMod,
+  type GroupType,
   type GroupStats,
   type MessageOf,
   type MultipartReplyBody,
@@ -46,5 +47,5 @@ export {
   type SwitchDesc,
   type TableStats,
 } from './messages.js';
-export { OFPVID_PRESENT, OXM_FIELDS, OxmValueError, type Match, type MatchValue, type OxmName, type OxmValue } from './oxm.js';
+export { canonicalMatch, OFPVID_PRESENT, OXM_FIELDS, OxmValueError, type Match, type MatchValue, type OxmName, type OxmValue } from './oxm.js';
 export { portRangeToMasks } from './port-range.js';

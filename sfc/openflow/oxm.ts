@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Reader, Writer } from './buffer.js';
+import { Reader, Writer } from './buffer.js';
 
 /**
  * OXM match fields (OpenFlow 1.3.5 section 7.2.3.7), declared once in a table: name, class, field number,
@@ -385,4 +385,11 @@ export function formatIpv6(bytes: Buffer): string {
   const hex = groups.map((group) => group.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+/** A match as it comes back from a switch: encoded and decoded again (prefixes become address and mask). */
+export function canonicalMatch(match: Match): Match {
+  const writer = new Writer(64);
+  writeOxms(writer, match);
+  return readOxms(new Reader(writer.finish()));
 }

@@ -1,0 +1,299 @@
+/**
+ * The flow compiler: from the chain model and the facts about ports (where they are bound, their MACs and
+ * IPs, their network) to the flows and groups one switch should hold. Pure: no I/O, same input, same output.
+ * The pipeline it targets is described in `pipeline.ts`.
+ */
+import type { Action, Bucket, Instruction, Match } from '../openflow/index.js';
+import { portRangeToMasks } from '../openflow/index.js';
+import type { ChainHop, ChainIntent, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
+import { addFlow, emptySwitchState, type DesiredFlow, type SwitchState } from './desired.js';
+import { cookieOf, groupIdOf, PRIORITY, TABLE } from './pipeline.js';
+
+/** What the compiler needs to know of a Neutron port. */
+export interface PortFacts {
+  id: string;
+  networkId: string;
+  macAddress: string;
+  ipAddresses: readonly string[];
+  /** The host the port is plugged on and its OpenFlow port number there; undefined while unplugged. */
+  hostId: string | undefined;
+  ofport: number | undefined;
+}
+
+export interface CompileInput {
+  hostId: string;
+  chains: readonly ChainIntent[];
+  ports: ReadonlyMap<string, PortFacts>;
+  /** The metadata value that stands for a network on the bridge. */
+  networkTags: ReadonlyMap<string, bigint>;
+}
+
+/** Why a chain is not (fully) programmed on a switch: readable by an operator, in the inspection view. */
+export interface ChainNotice {
+  chainId: string;
+  message: string;
+}
+
+export interface CompiledSwitch {
+  state: SwitchState;
+  notices: ChainNotice[];
+}
+
+const ETHERTYPE = { IPv4: 0x0800, IPv6: 0x86dd } as const;
+const BROADCAST: Match['eth_dst'] = { value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' };
+const TRANSPORT_FIELDS: Readonly<Record<number, { src: 'tcp_src' | 'udp_src' | 'sctp_src'; dst: 'tcp_dst' | 'udp_dst' | 'sctp_dst' }>> = {
+  6: { src: 'tcp_src', dst: 'tcp_dst' },
+  17: { src: 'udp_src', dst: 'udp_dst' },
+  132: { src: 'sctp_src', dst: 'sctp_dst' },
+};
+const FULL_MASK = 0xffffffffffffffffn;
+
+interface BoundPort extends PortFacts {
+  ofport: number;
+}
+
+/** The ports of every chain's service functions, primaries and backups. */
+export function serviceFunctionPorts(chains: readonly ChainIntent[]): Set<string> {
+  const ports = new Set<string>();
+  for (const chain of chains) {
+    for (const hop of chain.hops) {
+      for (const instance of hop.instances) {
+        ports.add(instance.ingressPort).add(instance.egressPort);
+        if (instance.backup) ports.add(instance.backup.ingressPort).add(instance.backup.egressPort);
+      }
+    }
+  }
+  return ports;
+}
+
+export function compileSwitch(input: CompileInput): CompiledSwitch {
+  const compiler = new SwitchCompiler(input);
+  compiler.base();
+  for (const chain of [...input.chains].sort((a, b) => a.chainId - b.chainId)) compiler.chain(chain);
+  return { state: compiler.state, notices: compiler.notices };
+}
+
+class SwitchCompiler {
+  readonly state = emptySwitchState();
+  readonly notices: ChainNotice[] = [];
+  private readonly local: BoundPort[];
+  private readonly serviceFunctionPorts: Set<string>;
+
+  constructor(private readonly input: CompileInput) {
+    this.local = [...input.ports.values()]
+      .filter((port): port is BoundPort => port.hostId === input.hostId && port.ofport !== undefined && input.networkTags.has(port.networkId))
+      .sort((a, b) => a.ofport - b.ofport);
+    this.serviceFunctionPorts = serviceFunctionPorts(input.chains);
+  }
+
+  /** Delivery by known MACs for every bound port, and the way into it from each port. */
+  base(): void {
+    const cookie = cookieOf('base');
+    this.add({ tableId: TABLE.ingress, priority: PRIORITY.miss, cookie, match: {}, instructions: [] });
+    this.add({ tableId: TABLE.resolve, priority: PRIORITY.miss, cookie, match: {}, instructions: [] });
+    this.add({ tableId: TABLE.deliver, priority: PRIORITY.miss, cookie, match: {}, instructions: [] });
+    const delivery = cookieOf('delivery');
+    for (const port of this.local) {
+      const metadata = this.tagOf(port);
+      this.add({
+        tableId: TABLE.ingress,
+        priority: PRIORITY.boundPort,
+        cookie: delivery,
+        match: { in_port: port.ofport },
+        instructions: [{ type: 'write_metadata', metadata, mask: FULL_MASK }, { type: 'goto_table', tableId: TABLE.deliver }],
+      });
+      this.add({
+        tableId: TABLE.deliver,
+        priority: PRIORITY.destination,
+        cookie: delivery,
+        match: { metadata, eth_dst: port.macAddress },
+        instructions: [apply([{ type: 'output', port: port.ofport }])],
+      });
+    }
+    for (const [networkId, metadata] of this.input.networkTags) {
+      const members = this.local.filter((port) => port.networkId === networkId && !this.serviceFunctionPorts.has(port.id));
+      if (members.length === 0) continue;
+      this.add({
+        tableId: TABLE.deliver,
+        priority: PRIORITY.broadcast,
+        cookie: delivery,
+        match: { metadata, eth_dst: BROADCAST },
+        instructions: [apply(members.map((port) => ({ type: 'output', port: port.ofport })))],
+      });
+      for (const port of members) {
+        for (const address of port.ipAddresses) {
+          const v6 = address.includes(':');
+          this.add({
+            tableId: TABLE.resolve,
+            priority: PRIORITY.destination,
+            cookie: cookieOf('resolve'),
+            match: { metadata, eth_type: v6 ? ETHERTYPE.IPv6 : ETHERTYPE.IPv4, [v6 ? 'ipv6_dst' : 'ipv4_dst']: address },
+            instructions: [apply([{ type: 'set_field', field: 'eth_dst', value: port.macAddress }, { type: 'output', port: port.ofport }])],
+          });
+        }
+      }
+    }
+  }
+
+  chain(chain: ChainIntent): void {
+    const steering = chain.hops.map((hop, index) => this.steeringTo(chain, hop, index));
+    const missing = steering.findIndex((actions) => actions === undefined);
+    if (missing >= 0) {
+      this.notices.push({ chainId: chain.id, message: `hop ${missing + 1} has no service function instance bound on host ${this.input.hostId}` });
+      return;
+    }
+    const ethertypes = [...new Set(chain.classifiers.map((classifier) => ETHERTYPE[classifier.ethertype]))];
+    chain.hops.forEach((hop, index) => {
+      const next = steering[index + 1] ?? this.toDestination(hop);
+      if (next === undefined) return;
+      for (const instance of hop.instances) {
+        for (const egress of egressPortsOf(instance)) {
+          const port = this.localPort(egress);
+          if (!port) continue;
+          for (const eth_type of ethertypes) {
+            this.add({
+              tableId: TABLE.ingress,
+              priority: PRIORITY.fromServiceFunction,
+              cookie: cookieOf('steer', chain.chainId, index + 1),
+              match: { in_port: port.ofport, eth_type },
+              instructions: next,
+            });
+          }
+        }
+      }
+    });
+    const first = steering[0];
+    if (first === undefined) return;
+    for (const classifier of chain.classifiers) {
+      for (const entry of this.entryPorts(chain, classifier)) {
+        for (const match of classifierMatches(classifier)) {
+          this.add({
+            tableId: TABLE.ingress,
+            priority: PRIORITY.classify,
+            cookie: cookieOf('classify', chain.chainId),
+            match: { in_port: entry.ofport, ...match },
+            instructions: first,
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * How a packet is sent to a hop: straight to the one instance, through a FAST_FAILOVER group when it has a
+   * standby, through a SELECT group (5-tuple hash, weighted buckets) when the hop has several instances.
+   * Undefined when no instance of the hop is bound here.
+   */
+  private steeringTo(chain: ChainIntent, hop: ChainHop, index: number): Instruction[] | undefined {
+    const reachable = hop.instances.flatMap((instance, position) => {
+      const actions = this.instanceActions(chain, index, instance, position);
+      return actions === undefined ? [] : [{ instance, actions }];
+    });
+    if (reachable.length === 0) return undefined;
+    if (reachable.length === 1 && reachable[0]) return [apply(reachable[0].actions)];
+    const groupId = groupIdOf(chain.chainId, index, 0);
+    this.state.groups.set(groupId, {
+      groupId,
+      groupType: 'select',
+      buckets: reachable.map(({ instance, actions }) => ({ weight: instance.weight, actions })),
+    });
+    return [apply([{ type: 'group', groupId }])];
+  }
+
+  private instanceActions(chain: ChainIntent, hopIndex: number, instance: ServiceFunctionInstance, position: number): Action[] | undefined {
+    const primary = this.localPort(instance.ingressPort);
+    const standby = instance.backup ? this.localPort(instance.backup.ingressPort) : undefined;
+    if (!primary && !standby) return undefined;
+    if (!standby || standby.id === primary?.id) return primary ? sendTo(primary) : undefined;
+    if (!primary) return sendTo(standby);
+    const groupId = groupIdOf(chain.chainId, hopIndex, position + 1);
+    const buckets: Bucket[] = [primary, standby].map((port) => ({ watchPort: port.ofport, actions: sendTo(port) }));
+    this.state.groups.set(groupId, { groupId, groupType: 'fast_failover', buckets });
+    return [{ type: 'group', groupId }];
+  }
+
+  /** After the last hop: to the owner of the destination IP on the network the last SF sends into. */
+  private toDestination(lastHop: ChainHop): Instruction[] | undefined {
+    const egress = lastHop.instances.map((instance) => this.localPort(instance.egressPort)).find((port) => port !== undefined);
+    if (!egress) return undefined;
+    return [{ type: 'write_metadata', metadata: this.tagOf(egress), mask: FULL_MASK }, { type: 'goto_table', tableId: TABLE.resolve }];
+  }
+
+  /** The logical source port when the classifier names one, else the network's non-SF ports bound here. */
+  private entryPorts(chain: ChainIntent, classifier: TrafficClassifier): BoundPort[] {
+    if (classifier.logicalSourcePort !== undefined) {
+      const port = this.localPort(classifier.logicalSourcePort);
+      return port ? [port] : [];
+    }
+    const firstIngress = chain.hops[0]?.instances[0]?.ingressPort;
+    const networkId = firstIngress === undefined ? undefined : this.input.ports.get(firstIngress)?.networkId;
+    return this.local.filter((port) => port.networkId === networkId && !this.serviceFunctionPorts.has(port.id));
+  }
+
+  private localPort(portId: string): BoundPort | undefined {
+    return this.local.find((port) => port.id === portId);
+  }
+
+  private tagOf(port: PortFacts): bigint {
+    return this.input.networkTags.get(port.networkId) ?? 0n;
+  }
+
+  private add(flow: DesiredFlow): void {
+    addFlow(this.state, flow);
+  }
+}
+
+function apply(actions: Action[]): Instruction {
+  return { type: 'apply_actions', actions };
+}
+
+/** A service function receives frames addressed to its own port, so that router-like SFs accept them. */
+function sendTo(port: BoundPort): Action[] {
+  return [
+    { type: 'set_field', field: 'eth_dst', value: port.macAddress },
+    { type: 'output', port: port.ofport },
+  ];
+}
+
+function egressPortsOf(instance: ServiceFunctionInstance): string[] {
+  return instance.backup && instance.backup.egressPort !== instance.egressPort ? [instance.egressPort, instance.backup.egressPort] : [instance.egressPort];
+}
+
+/** The OpenFlow matches one classifier expands to: one per combination of masked port blocks. */
+export function classifierMatches(classifier: TrafficClassifier): Match[] {
+  const base: Match = { eth_type: ETHERTYPE[classifier.ethertype] };
+  const v6 = classifier.ethertype === 'IPv6';
+  if (classifier.sourcePrefix !== undefined) base[v6 ? 'ipv6_src' : 'ipv4_src'] = classifier.sourcePrefix;
+  if (classifier.destinationPrefix !== undefined) base[v6 ? 'ipv6_dst' : 'ipv4_dst'] = classifier.destinationPrefix;
+  const hasPorts = classifier.sourcePorts.length > 0 || classifier.destinationPorts.length > 0;
+  if (!hasPorts) return [classifier.protocol === undefined ? base : { ...base, ip_proto: classifier.protocol }];
+  // Ports without a protocol mean the same ports of TCP and of UDP.
+  const protocols = classifier.protocol === undefined ? [6, 17] : [classifier.protocol];
+  return protocols.flatMap((protocol) => {
+    const fields = TRANSPORT_FIELDS[protocol];
+    if (!fields) return [{ ...base, ip_proto: protocol }];
+    const sources = maskedBlocks(classifier.sourcePorts);
+    const destinations = maskedBlocks(classifier.destinationPorts);
+    return sources.flatMap((source) =>
+      destinations.map((destination) => {
+        const match: Match = { ...base, ip_proto: protocol };
+        if (source) match[fields.src] = source;
+        if (destination) match[fields.dst] = destination;
+        return match;
+      }),
+    );
+  });
+}
+
+type PortBlock = { value: number; mask: number } | number | undefined;
+
+/** Port ranges as value/mask blocks; `[undefined]` when there is no range (any port). */
+function maskedBlocks(ranges: readonly PortRange[]): PortBlock[] {
+  if (ranges.length === 0) return [undefined];
+  const blocks = ranges.flatMap((range) => {
+    const masks = portRangeToMasks(range.min, range.max);
+    if (masks.length === 0) return [undefined];
+    return masks.map((block) => (block.mask === 0xffff ? block.value : block));
+  });
+  return blocks.includes(undefined) ? [undefined] : blocks;
+}

@@ -1,0 +1,220 @@
+/**
+ * Keeps every connected integration bridge at the state the chains and ports call for. One pass at a time:
+ * read the chain resources and ports from the store, compile each switch's desired state, and bring the
+ * switch there (whole replacement after a connect or a detected drift, the difference otherwise). Requests
+ * made while a pass runs are served by one more pass, so bursts of API writes coalesce.
+ */
+import type { Logger, Store } from '../../platform/index.js';
+import { PORTS, type Port } from '../../vim/networks/index.js';
+import type { SfcRepositories } from '../api/index.js';
+import { storedChainResources } from '../api/index.js';
+import { chainIntents } from '../chains/mapping.js';
+import type { ChainIntent } from '../chains/model.js';
+import type { OpenFlowController, SwitchConnection } from '../openflow/index.js';
+import { compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
+import { hasDrift, SwitchReconciler } from './reconciler.js';
+
+export interface ChainProgrammerOptions {
+  store: Store;
+  repositories: SfcRepositories;
+  controller: OpenFlowController;
+  /** The registered host whose integration bridge has this datapath id. */
+  hostOfDatapath(datapathId: bigint): string | undefined;
+  logger: Logger;
+  /** How often each switch is compared with what we applied (0: never). */
+  auditIntervalMs?: number;
+}
+
+interface ManagedSwitch {
+  hostId: string;
+  reconciler: SwitchReconciler;
+  needsReplace: boolean;
+  notices: ChainNotice[];
+}
+
+/** What one pass computes from the store: the same for every switch. */
+export interface ChainSnapshot {
+  chains: ChainIntent[];
+  ports: Map<string, PortFacts>;
+  networkTags: Map<string, bigint>;
+}
+
+/** The metadata value of a network on the bridge: 48 bits of its UUID, stable across restarts. */
+export function networkTagOf(networkId: string): bigint {
+  const hex = networkId.replace(/-/g, '').slice(0, 12);
+  return /^[0-9a-f]{12}$/i.test(hex) ? BigInt(`0x${hex}`) : 0n;
+}
+
+export class ChainProgrammer {
+  private readonly switches = new Map<bigint, ManagedSwitch>();
+  private readonly unknown = new Map<bigint, SwitchConnection>();
+  private requested = 0;
+  private completed = 0;
+  private auditRequested = false;
+  private loop: Promise<void> | undefined;
+  private waiters: Array<{ generation: number; resolve: () => void }> = [];
+  private auditTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly onSwitchUp = (connection: SwitchConnection): void => this.connected(connection);
+  private readonly onSwitchDown = (connection: SwitchConnection): void => this.disconnected(connection);
+
+  constructor(private readonly options: ChainProgrammerOptions) {}
+
+  start(): void {
+    this.options.controller.on('switch_up', this.onSwitchUp);
+    this.options.controller.on('switch_down', this.onSwitchDown);
+    for (const connection of this.options.controller.switches) this.connected(connection);
+    const interval = this.options.auditIntervalMs ?? 0;
+    if (interval > 0) {
+      this.auditTimer = setInterval(() => void this.audit().catch(() => undefined), interval);
+      this.auditTimer.unref();
+    }
+  }
+
+  /** Asks for a pass; resolves once a pass that started after this call has finished. */
+  schedule(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.requested += 1;
+    const generation = this.requested;
+    const done = new Promise<void>((resolve) => this.waiters.push({ generation, resolve }));
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+    });
+    return done;
+  }
+
+  /** Compares every switch with what was applied; drift makes the next pass replace that switch's state. */
+  audit(): Promise<void> {
+    this.auditRequested = true;
+    return this.schedule();
+  }
+
+  /** Hosts whose switch is connected and known. */
+  connectedHosts(): string[] {
+    return [...this.switches.values()].map((managed) => managed.hostId);
+  }
+
+  reconcilerOf(hostId: string): SwitchReconciler | undefined {
+    return [...this.switches.values()].find((managed) => managed.hostId === hostId)?.reconciler;
+  }
+
+  noticesOf(hostId: string): ChainNotice[] {
+    return [...this.switches.values()].find((managed) => managed.hostId === hostId)?.notices ?? [];
+  }
+
+  async snapshot(): Promise<ChainSnapshot> {
+    const resources = await storedChainResources(this.options.repositories);
+    const ports = (await this.options.store.collection<Port>(PORTS).query()).map(({ value }) => value);
+    const networkTags = new Map<string, bigint>();
+    for (const port of ports) networkTags.set(port.networkId, networkTagOf(port.networkId));
+    return {
+      chains: chainIntents(resources),
+      ports: new Map(ports.map((port) => [port.id, portFacts(port)])),
+      networkTags,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.auditTimer) clearInterval(this.auditTimer);
+    this.options.controller.off('switch_up', this.onSwitchUp);
+    this.options.controller.off('switch_down', this.onSwitchDown);
+    await this.loop?.catch(() => undefined);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  private connected(connection: SwitchConnection): void {
+    const datapathId = connection.datapathId;
+    if (datapathId === undefined) return;
+    this.unknown.set(datapathId, connection);
+    void this.schedule();
+  }
+
+  private disconnected(connection: SwitchConnection): void {
+    if (connection.datapathId === undefined) return;
+    const managed = this.switches.get(connection.datapathId);
+    if (managed?.reconciler.connection === connection) this.switches.delete(connection.datapathId);
+    if (this.unknown.get(connection.datapathId) === connection) this.unknown.delete(connection.datapathId);
+  }
+
+  private async run(): Promise<void> {
+    while (this.completed < this.requested && !this.closed) {
+      const target = this.requested;
+      try {
+        await this.pass();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'chain programming pass failed');
+      }
+      this.completed = target;
+      const ready = this.waiters.filter((waiter) => waiter.generation <= target);
+      this.waiters = this.waiters.filter((waiter) => waiter.generation > target);
+      for (const waiter of ready) waiter.resolve();
+    }
+  }
+
+  private async pass(): Promise<void> {
+    this.adoptKnownSwitches();
+    if (this.auditRequested) {
+      this.auditRequested = false;
+      await this.findDrift();
+    }
+    if (this.switches.size === 0) return;
+    const snapshot = await this.snapshot();
+    for (const [datapathId, managed] of this.switches) {
+      const compiled = compileSwitch({ hostId: managed.hostId, ...snapshot });
+      managed.notices = compiled.notices;
+      try {
+        if (managed.needsReplace) {
+          await managed.reconciler.replace(compiled.state);
+          managed.needsReplace = false;
+        } else {
+          await managed.reconciler.apply(compiled.state);
+        }
+      } catch (error) {
+        managed.needsReplace = true;
+        this.options.logger.warn({ err: error, hostId: managed.hostId, datapathId: datapathId.toString(16) }, 'switch programming failed; its state will be replaced');
+      }
+    }
+  }
+
+  private adoptKnownSwitches(): void {
+    for (const [datapathId, connection] of this.unknown) {
+      if (connection.state === 'closed') {
+        this.unknown.delete(datapathId);
+        continue;
+      }
+      const hostId = this.options.hostOfDatapath(datapathId);
+      if (hostId === undefined) continue;
+      this.unknown.delete(datapathId);
+      this.switches.set(datapathId, { hostId, reconciler: new SwitchReconciler(connection), needsReplace: true, notices: [] });
+      this.options.logger.info({ hostId, datapathId: datapathId.toString(16) }, 'integration bridge connected');
+    }
+  }
+
+  private async findDrift(): Promise<void> {
+    for (const managed of this.switches.values()) {
+      if (managed.needsReplace) continue;
+      try {
+        const drift = await managed.reconciler.audit();
+        if (hasDrift(drift)) {
+          managed.needsReplace = true;
+          this.options.logger.warn({ hostId: managed.hostId, drift }, 'switch drifted from the applied state; replacing ours');
+        }
+      } catch (error) {
+        this.options.logger.warn({ err: error, hostId: managed.hostId }, 'switch audit failed');
+      }
+    }
+  }
+}
+
+function portFacts(port: Port): PortFacts {
+  const bound = port.binding.vifType === 'ovs' && port.binding.ofport !== null && port.binding.ofport > 0;
+  return {
+    id: port.id,
+    networkId: port.networkId,
+    macAddress: port.macAddress,
+    ipAddresses: port.fixedIps.map((fixedIp) => fixedIp.ipAddress),
+    hostId: bound ? port.binding.hostId : undefined,
+    ofport: bound ? (port.binding.ofport ?? undefined) : undefined,
+  };
+}
