@@ -17,6 +17,14 @@ export interface Config {
     advertise: string | undefined;
   };
   pageSize: number;
+  sfc: {
+    /** `datapath_type` of integration bridges the SFC module creates; undefined: the OVS default (kernel). */
+    bridgeDatapathType: string | undefined;
+    /** How often each switch is compared with the flows and groups we applied (drift -> replaced). */
+    auditIntervalMs: number;
+    /** How often the registered hosts are re-read and their bridges checked. */
+    hostRefreshIntervalMs: number;
+  };
   vim: {
     /** A host whose agent has not sent a heartbeat for this long is marked down (and up again on the next one). */
     heartbeatTimeoutMs: number;
@@ -75,6 +83,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       advertise: env.NFV_OPENFLOW_ADVERTISE || undefined,
     },
     pageSize: parseInteger(env, 'NFV_PAGE_SIZE', 100, 1, 10000),
+    sfc: {
+      bridgeDatapathType: parseDatapathType(env.NFV_OVS_DATAPATH_TYPE),
+      auditIntervalMs: parseSeconds(env, 'NFV_SFC_AUDIT_INTERVAL', 10),
+      hostRefreshIntervalMs: parseSeconds(env, 'NFV_SFC_HOST_REFRESH_INTERVAL', 5),
+    },
     vim: { heartbeatTimeoutMs: parseSeconds(env, 'NFV_VIM_HEARTBEAT_TIMEOUT', 30) },
   };
 }
@@ -98,6 +111,12 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, defaultHos
     heartbeatIntervalMs: parseSeconds(env, 'NFV_AGENT_HEARTBEAT_INTERVAL', 10),
     logLevel: parseLogLevel(env.NFV_LOG_LEVEL),
   };
+}
+
+function parseDatapathType(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'system' && raw !== 'netdev') throw new ConfigError('NFV_OVS_DATAPATH_TYPE', `"${raw}" is neither system nor netdev`);
+  return raw;
 }
 
 /** Seconds, fractions allowed (tests use short ones), as milliseconds. */

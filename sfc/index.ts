@@ -1,30 +1,57 @@
 /**
  * Service function chaining: the chain model, the Traffic Steering and networking-sfc APIs, the flow
- * compiler and reconciler, and our own southbound clients (OVSDB in `ovsdb/`, OpenFlow 1.3 in `openflow/`).
+ * compiler and reconciler, the integration bridges of registered hosts and the port bindings seen on them,
+ * and our own southbound clients (OVSDB in `ovsdb/`, OpenFlow 1.3 in `openflow/`).
  */
 import { describeListenFailure, socketTarget, type PlatformServices, type ProductModule } from '../platform/index.js';
-import { DEFAULT_SEGMENT_RANGES, Networks, type PortDirectory } from '../vim/networks/index.js';
-import { registerSfcApis } from './api/index.js';
+import { DEFAULT_SEGMENT_RANGES, Networks, type PortBindings, type PortDirectory } from '../vim/networks/index.js';
+import { registerSfcApis, sfcRepositories, type SfcRepositories } from './api/index.js';
+import { ChainProgrammer } from './flows/index.js';
+import { HostSwitches } from './hosts/index.js';
 import { OpenFlowController } from './openflow/index.js';
 
 export * from './openflow/index.js';
 export * as ovsdb from './ovsdb/index.js';
-export { registerSfcApis, storedChainResources, type SfcApiServices, type SfcRepositories } from './api/index.js';
+export { registerSfcApis, storedChainResources, type ChainDataplane, type SfcApiServices, type SfcRepositories } from './api/index.js';
 export { chainIntents, type ChainResources } from './chains/mapping.js';
 export * from './chains/model.js';
+export { ChainProgrammer, type RenderedChain } from './flows/index.js';
+export { datapathIdHex, datapathIdOf, HostSwitches } from './hosts/index.js';
+
+export interface SfcModule extends ProductModule {
+  /** Present once the module has started. */
+  readonly programmer: ChainProgrammer | undefined;
+  readonly hostSwitches: HostSwitches | undefined;
+}
 
 /**
- * `ports` is the VIM's port directory; without one the module reads the VIM's ports from the store itself
- * (the directory only reads, so a second reader over the same store sees the same ports).
+ * `ports` is the VIM's port directory; without one the module reads and binds the VIM's ports through its
+ * own `Networks` over the same store.
  */
-export function createSfcModule(options: { ports?: PortDirectory } = {}): ProductModule {
+export function createSfcModule(options: { ports?: PortDirectory & PortBindings } = {}): SfcModule {
   let controller: OpenFlowController | undefined;
+  let programmer: ChainProgrammer | undefined;
+  let hostSwitches: HostSwitches | undefined;
+  let repositories: SfcRepositories | undefined;
+  let ports: (PortDirectory & PortBindings) | undefined;
   return {
     name: 'sfc',
-    async registerApis(app, { store }) {
-      await registerSfcApis(app, { store, ports: options.ports ?? new Networks(store, DEFAULT_SEGMENT_RANGES) });
+    get programmer() {
+      return programmer;
     },
-    async start({ config, logger }: PlatformServices) {
+    get hostSwitches() {
+      return hostSwitches;
+    },
+    async registerApis(app, { store }) {
+      ports = options.ports ?? new Networks(store, DEFAULT_SEGMENT_RANGES);
+      repositories = await registerSfcApis(app, {
+        store,
+        ports,
+        onChange: () => void programmer?.schedule(),
+        dataplane: { render: async (chainId) => programmer?.render(chainId) },
+      });
+    },
+    async start({ config, logger, store }: PlatformServices) {
       controller = new OpenFlowController({ logger: logger.child({ module: 'openflow' }) });
       let bound: Awaited<ReturnType<OpenFlowController['listen']>>;
       try {
@@ -35,8 +62,31 @@ export function createSfcModule(options: { ports?: PortDirectory } = {}): Produc
       const listening = typeof bound === 'string' ? { path: bound } : { host: bound.address, port: bound.port };
       const advertise = config.openflow.advertise ?? socketTarget(listening);
       logger.info({ listen: socketTarget(listening), advertise }, 'OpenFlow controller listening');
+      const switches = new HostSwitches({
+        store,
+        bindings: ports ?? new Networks(store, DEFAULT_SEGMENT_RANGES),
+        controllerTarget: advertise,
+        logger: logger.child({ module: 'host-switches' }),
+        refreshIntervalMs: config.sfc.hostRefreshIntervalMs,
+        datapathType: config.sfc.bridgeDatapathType,
+      });
+      hostSwitches = switches;
+      programmer = new ChainProgrammer({
+        store,
+        repositories: repositories ?? sfcRepositories(store),
+        controller,
+        hostOfDatapath: (datapathId) => switches.hostOfDatapath(datapathId),
+        logger: logger.child({ module: 'chain-programmer' }),
+        auditIntervalMs: config.sfc.auditIntervalMs,
+      });
+      switches.on('binding_changed', () => void programmer?.schedule());
+      programmer.start();
+      await switches.start();
+      void programmer.schedule();
     },
     async stop() {
+      await programmer?.close();
+      await hostSwitches?.close();
       await controller?.close();
     },
   };

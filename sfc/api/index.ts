@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
+import { dataplaneRoutes, type ChainDataplane } from './dataplane.js';
 import { sfcRepositories, type SfcRepositories } from './repositories.js';
+export { sfcRepositories };
 import { NetworkingSfc } from './networking-sfc.js';
 import { TrafficSteering } from './traffic-steering.js';
 
@@ -14,18 +16,32 @@ export * from './model.js';
 export { classifiersOverlap } from './networking-sfc.js';
 export { PORTS_DESCRIPTION } from './traffic-steering.js';
 export type { SfcRepositories };
+export type { ChainDataplane } from './dataplane.js';
 
 export interface SfcApiServices {
   store: Store;
   /** The VIM's ports: every port a classifier, port pair or TS chain names must exist and be visible to the caller. */
   ports: PortDirectory;
+  /** Called after every successful write through either API (the flow programmer recomputes the switches). */
+  onChange?: () => void;
+  /** The chains as programmed into the switches, for `GET .../port_chains/{id}/dataplane`. */
+  dataplane?: ChainDataplane;
 }
 
 /** Registers both APIs and answers the repositories the chain model is read from. */
 export async function registerSfcApis(app: FastifyInstance, services: SfcApiServices): Promise<SfcRepositories> {
   const repositories = sfcRepositories(services.store);
-  await app.register(new NetworkingSfc(repositories, services.ports).routes());
-  await app.register(new TrafficSteering(repositories, services.ports).routes());
+  const { onChange } = services;
+  await app.register(async (scope) => {
+    if (onChange) {
+      scope.addHook('onResponse', async (request, reply) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) onChange();
+      });
+    }
+    await scope.register(new NetworkingSfc(repositories, services.ports).routes());
+    await scope.register(new TrafficSteering(repositories, services.ports).routes());
+  });
+  if (services.dataplane) await app.register(dataplaneRoutes(repositories, services.dataplane));
   return repositories;
 }
 

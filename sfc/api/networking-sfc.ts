@@ -74,7 +74,7 @@ const FC = '/flow_classifier';
 const fcNotFound = (id: string): ProblemError => sfcError(404, 'FlowClassifierNotFound', `Flow Classifier ${id} not found.`);
 const ppNotFound = (id: string): ProblemError => sfcError(404, 'PortPairNotFound', `Port Pair ${id} not found.`);
 const ppgNotFound = (id: string): ProblemError => sfcError(404, 'PortPairGroupNotFound', `Port Pair Group ${id} not found.`);
-const pcNotFound = (id: string): ProblemError => sfcError(404, 'PortChainNotFound', `Port Chain ${id} not found.`);
+export const pcNotFound = (id: string): ProblemError => sfcError(404, 'PortChainNotFound', `Port Chain ${id} not found.`);
 const sgNotFound = (id: string): ProblemError => sfcError(404, 'ServiceGraphNotFound', `Service Graph ${id} not found.`);
 
 function normalizedEthertype(value: string | null | undefined): Ethertype {

@@ -129,7 +129,7 @@ function primaryAndBackup(entry: string, pointer: string): [string, string | nul
 const joined = (primary: string, backup: string | null): string => (backup === null ? primary : `${primary}|${backup}`);
 
 const classifierNotFound = (id: string): ProblemError => sfcError(404, 'ClassifierNotFound', `Classifier ${id} could not be found.`);
-const portChainNotFound = (id: string): ProblemError => sfcError(404, 'PortChainNotFound', `Port Chain ${id} could not be found.`);
+export const portChainNotFound = (id: string): ProblemError => sfcError(404, 'PortChainNotFound', `Port Chain ${id} could not be found.`);
 
 /** The Traffic Steering API: classifiers and port chains of SFs given by their ports, with primary|backup instances. */
 export class TrafficSteering {

@@ -4,3 +4,4 @@ export { emptySwitchState, flowKey, matchKey, type DesiredFlow, type DesiredGrou
 export * from './pipeline.js';
 export { ChainProgrammer, networkTagOf, type ChainProgrammerOptions, type ChainSnapshot } from './programmer.js';
 export { hasDrift, SwitchReconciler, type ApplyOutcome, type Drift } from './reconciler.js';
+export { formatActions, formatInstructions, formatMatch, renderChainOnSwitch, type HopCounters, type RenderedChain, type RenderedFlow, type RenderedGroup, type RenderedSwitch } from './inspection.js';

@@ -12,6 +12,7 @@ import { chainIntents } from '../chains/mapping.js';
 import type { ChainIntent } from '../chains/model.js';
 import type { OpenFlowController, SwitchConnection } from '../openflow/index.js';
 import { compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
+import { renderChainOnSwitch, type RenderedChain } from './inspection.js';
 import { hasDrift, SwitchReconciler } from './reconciler.js';
 
 export interface ChainProgrammerOptions {
@@ -100,6 +101,16 @@ export class ChainProgrammer {
 
   noticesOf(hostId: string): ChainNotice[] {
     return [...this.switches.values()].find((managed) => managed.hostId === hostId)?.notices ?? [];
+  }
+
+  /** The chain's flows and groups as each connected switch reports them; undefined for an unknown chain. */
+  async render(chainResourceId: string): Promise<RenderedChain | undefined> {
+    const chain = (await this.snapshot()).chains.find((candidate) => candidate.id === chainResourceId);
+    if (!chain) return undefined;
+    const switches = await Promise.all(
+      [...this.switches.values()].map((managed) => renderChainOnSwitch(chain, managed.hostId, managed.reconciler, managed.notices).catch(() => undefined)),
+    );
+    return { chain_id: chain.chainId, switches: switches.filter((rendered) => rendered !== undefined) };
   }
 
   async snapshot(): Promise<ChainSnapshot> {
