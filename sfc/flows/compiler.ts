@@ -18,6 +18,8 @@ export interface PortFacts {
   /** The host the port is plugged on and its OpenFlow port number there; undefined while unplugged. */
   hostId: string | undefined;
   ofport: number | undefined;
+  /** Neutron's port security: the port may only send frames from its own MAC. */
+  portSecurity: boolean;
 }
 
 export interface CompileInput {
@@ -95,11 +97,13 @@ class SwitchCompiler {
     const delivery = cookieOf('delivery');
     for (const port of this.local) {
       const metadata = this.tagOf(port);
+      // With port security a port only speaks from its own MAC: a transparent function plugged in but not
+      // (yet) in a chain then cannot loop frames back into the network.
       this.add({
         tableId: TABLE.ingress,
         priority: PRIORITY.boundPort,
         cookie: delivery,
-        match: { in_port: port.ofport },
+        match: port.portSecurity ? { in_port: port.ofport, eth_src: port.macAddress } : { in_port: port.ofport },
         instructions: [{ type: 'write_metadata', metadata, mask: FULL_MASK }, { type: 'goto_table', tableId: TABLE.deliver }],
       });
       this.add({

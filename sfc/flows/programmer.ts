@@ -227,5 +227,6 @@ function portFacts(port: Port): PortFacts {
     ipAddresses: port.fixedIps.map((fixedIp) => fixedIp.ipAddress),
     hostId: bound ? port.binding.hostId : undefined,
     ofport: bound ? (port.binding.ofport ?? undefined) : undefined,
+    portSecurity: port.portSecurityEnabled,
   };
 }

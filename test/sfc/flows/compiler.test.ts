@@ -19,7 +19,7 @@ const HOST = 'host-a';
 
 function port(id: string, ofport: number | undefined, hostId: string | undefined = HOST): PortFacts {
   const n = ofport ?? 99;
-  return { id, networkId: NETWORK, macAddress: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}`, ipAddresses: [`198.18.20.${n}`], hostId, ofport };
+  return { id, networkId: NETWORK, macAddress: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}`, ipAddresses: [`198.18.20.${n}`], hostId, ofport, portSecurity: false };
 }
 
 const classifier = (overrides: Partial<TrafficClassifier> = {}): TrafficClassifier => ({

@@ -71,7 +71,7 @@ describe('compiled chains programmed by the reconciler into a real Open vSwitch'
       namespaces.push(namespace);
       const attached = await ovs.attach(namespace, BRIDGE, { mac: ADDRESSES[role].mac, address: `${ADDRESSES[role].ip}/24` });
       ofports[role] = attached.ofport;
-      ports.set(role, { id: role, networkId: NETWORK, macAddress: ADDRESSES[role].mac, ipAddresses: [ADDRESSES[role].ip], hostId: HOST, ofport: attached.ofport });
+      ports.set(role, { id: role, networkId: NETWORK, macAddress: ADDRESSES[role].mac, ipAddresses: [ADDRESSES[role].ip], hostId: HOST, ofport: attached.ofport, portSecurity: true });
     }
   });
 

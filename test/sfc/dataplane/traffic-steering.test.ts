@@ -1,0 +1,126 @@
+import { ChainLab, type LabEndpoint, type TransparentFunction } from '../../support/chain-lab.js';
+import { waitFor } from '../../support/command.js';
+import { OvsInstance } from '../../support/ovs.js';
+import { INTEGRATION_BRIDGE, SfcProduct, type NeutronPort } from '../../support/sfc-product.js';
+import { ping, tcpFlows, tcpServer, type TcpServer } from '../../support/traffic.js';
+
+/**
+ * The seed's example, EXT -> FW -> LB -> VM, through the Traffic Steering API on a real Open vSwitch that
+ * the product sets up and programs itself: namespaces are the endpoints and the (L2-transparent) service
+ * functions; packets prove the path.
+ */
+interface HopView {
+  hop: number;
+  packets_in: number;
+  packets_out: number;
+}
+interface DataplaneView {
+  dataplane: { chain_id: number; switches: Array<{ hops: HopView[]; flows: Array<{ role: string; packets: number }>; notices: string[] }> };
+}
+
+describe('Traffic Steering chain EXT -> FW -> LB -> VM on Open vSwitch', () => {
+  let ovs: OvsInstance;
+  let sfc: SfcProduct;
+  let lab: ChainLab;
+  const port: Record<'ext' | 'vm' | 'fwIn' | 'fwOut' | 'lbIn' | 'lbOut', NeutronPort> = {} as never;
+  let ext: LabEndpoint;
+  let vm: LabEndpoint;
+  let fw: TransparentFunction;
+  let lb: TransparentFunction;
+  let web: TcpServer;
+  let ssh: TcpServer;
+  let chainId: string;
+
+  beforeAll(async () => {
+    ovs = await OvsInstance.start('ts');
+    sfc = await SfcProduct.start(ovs);
+    lab = new ChainLab(ovs, INTEGRATION_BRIDGE);
+    const addresses = { ext: '198.18.30.1', vm: '198.18.30.2', fwIn: '198.18.30.11', fwOut: '198.18.30.12', lbIn: '198.18.30.21', lbOut: '198.18.30.22' } as const;
+    for (const [name, ip] of Object.entries(addresses) as Array<[keyof typeof port, string]>) port[name] = await sfc.port(name, ip);
+    ext = await lab.endpoint('ext', { mac: port.ext.mac, ip: `${port.ext.ip}/24`, ifaceId: port.ext.id });
+    vm = await lab.endpoint('vm', { mac: port.vm.mac, ip: `${port.vm.ip}/24`, ifaceId: port.vm.id });
+    fw = await lab.transparentFunction('fw', { ingress: { mac: port.fwIn.mac, ifaceId: port.fwIn.id }, egress: { mac: port.fwOut.mac, ifaceId: port.fwOut.id } });
+    lb = await lab.transparentFunction('lb', { ingress: { mac: port.lbIn.mac, ifaceId: port.lbIn.id }, egress: { mac: port.lbOut.mac, ifaceId: port.lbOut.id } });
+    for (const one of Object.values(port)) await sfc.waitForPortStatus(one.id, 'ACTIVE');
+    web = await tcpServer(vm.namespace, vm.ip, 80);
+    ssh = await tcpServer(vm.namespace, vm.ip, 22);
+  }, 60000);
+
+  afterAll(async () => {
+    await web?.close();
+    await ssh?.close();
+    await lab?.close();
+    await sfc?.stop();
+    await ovs?.stop();
+  });
+
+  const dataplane = async (): Promise<DataplaneView['dataplane']> => ((await sfc.call('GET', `/v2.0/ts/port_chains/${chainId}/dataplane`)) as DataplaneView).dataplane;
+
+  it('delivers by known MACs before any chain exists: ping and TCP go straight to the VM', async () => {
+    await waitFor('delivery flows for every bound port', async () => {
+      const flows = (await ovs.installedFlows(INTEGRATION_BRIDGE)).join('\n');
+      return Object.values(port).every((one) => flows.includes(`dl_dst=${one.mac}`)) ? true : undefined;
+    });
+    expect(await ping(ext.namespace, vm.ip, 3)).toBe(3);
+    // Broadcasts (ARP) reach every port of the network while no chain makes the functions' ports SF ports;
+    // port security keeps what a function forwards from coming back in. TCP, once resolved, never crosses them.
+    const before = { fw: await fw.counters(), lb: await lb.counters() };
+    const flows = await tcpFlows(ext.namespace, { to: vm.ip, port: 80, count: 5 });
+    expect(flows.failed).toBe(0);
+    expect((await fw.counters()).redirected).toEqual(before.fw.redirected);
+    expect((await lb.counters()).redirected).toEqual(before.lb.redirected);
+  });
+
+  it('steers HTTP from EXT through FW then LB to the VM once the chain is created; the per-hop counters agree with the functions', async () => {
+    const classifier = (await sfc.call('POST', '/v2.0/ts/classifiers', { classifier: { name: 'VM4FW', Protocol: 6, port_range: '80:80', dst_ip: `${vm.ip}/32` } })) as { classifier: { id: string } };
+    const created = (await sfc.call('POST', '/v2.0/ts/port_chains', {
+      port_chain: { name: 'FW-LB', classifiers: [classifier.classifier.id], ports: { [port.fwIn.id]: [port.fwOut.id], [port.lbIn.id]: [port.lbOut.id] } },
+    })) as { port_chain: { id: string } };
+    chainId = created.port_chain.id;
+    await waitFor('the chain to be programmed', async () => ((await dataplane()).switches[0]?.flows.some((flow) => flow.role === 'classify') ? true : undefined));
+
+    const before = { fw: await fw.counters(), lb: await lb.counters() };
+    const flows = await tcpFlows(ext.namespace, { to: vm.ip, port: 80, count: 20 });
+    expect(flows.failed).toBe(0);
+    const after = { fw: await fw.counters(), lb: await lb.counters() };
+    const throughFw = after.fw.redirected.forward - before.fw.redirected.forward;
+    const throughLb = after.lb.redirected.forward - before.lb.redirected.forward;
+    // Every client packet of 20 connections (SYN, ACK, data, FIN...) crossed both functions, in order.
+    expect(throughFw).toBeGreaterThanOrEqual(20 * 3);
+    expect(throughLb).toBe(throughFw);
+    // Replies go straight back (the chain is not symmetric).
+    expect(after.fw.redirected.reverse - before.fw.redirected.reverse).toBe(0);
+    // The VM saw the clients' own addresses: the functions are transparent.
+    expect((await web.connections()).filter((seen) => seen.remoteAddress === ext.ip).length).toBeGreaterThanOrEqual(20);
+
+    // The switch publishes flow counters from its datapath cache periodically: wait for them to settle.
+    const expected = [
+      { hop: 1, packets_in: throughFw, packets_out: throughFw },
+      { hop: 2, packets_in: throughLb, packets_out: throughLb },
+    ];
+    const hops = await waitFor('the chain counters to settle', async () => {
+      const current = (await dataplane()).switches[0]?.hops ?? [];
+      return JSON.stringify(current) === JSON.stringify(expected) ? current : undefined;
+    }, 5000).catch(async () => (await dataplane()).switches[0]?.hops);
+    expect(hops).toEqual(expected);
+  });
+
+  it('sends ICMP and other TCP ports straight to the VM, past the chain', async () => {
+    const before = { fw: await fw.counters(), lb: await lb.counters() };
+    expect(await ping(ext.namespace, vm.ip, 5)).toBe(5);
+    const other = await tcpFlows(ext.namespace, { to: vm.ip, port: 22, count: 5 });
+    expect(other.failed).toBe(0);
+    const after = { fw: await fw.counters(), lb: await lb.counters() };
+    expect(after.fw.redirected).toEqual(before.fw.redirected);
+    expect(after.lb.redirected).toEqual(before.lb.redirected);
+  });
+
+  it('stops steering when the chain is deleted, and leaves none of its flows behind', async () => {
+    await sfc.call('DELETE', `/v2.0/ts/port_chains/${chainId}`);
+    await waitFor('the chain flows to go', async () => ((await ovs.installedFlows(INTEGRATION_BRIDGE)).some((flow) => /priority=300/.test(flow)) ? undefined : true));
+    const before = await fw.counters();
+    expect((await tcpFlows(ext.namespace, { to: vm.ip, port: 80, count: 5 })).failed).toBe(0);
+    expect((await fw.counters()).redirected).toEqual(before.redirected);
+    expect(await ovs.installedGroups(INTEGRATION_BRIDGE)).toEqual([]);
+  });
+});
