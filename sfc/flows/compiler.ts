@@ -79,12 +79,15 @@ class SwitchCompiler {
   readonly state = emptySwitchState();
   readonly notices: ChainNotice[] = [];
   private readonly local: BoundPort[];
+  private readonly localById: Map<string, BoundPort>;
   private readonly serviceFunctionPorts: Set<string>;
+  private readonly members = new Map<string, BoundPort[]>();
 
   constructor(private readonly input: CompileInput) {
     this.local = [...input.ports.values()]
       .filter((port): port is BoundPort => port.hostId === input.hostId && port.ofport !== undefined && input.networkTags.has(port.networkId))
       .sort((a, b) => a.ofport - b.ofport);
+    this.localById = new Map(this.local.map((port) => [port.id, port]));
     this.serviceFunctionPorts = serviceFunctionPorts(input.chains);
   }
 
@@ -115,7 +118,7 @@ class SwitchCompiler {
       });
     }
     for (const [networkId, metadata] of this.input.networkTags) {
-      const members = this.local.filter((port) => port.networkId === networkId && !this.serviceFunctionPorts.has(port.id));
+      const members = this.membersOf(networkId);
       if (members.length === 0) continue;
       this.add({
         tableId: TABLE.deliver,
@@ -175,7 +178,7 @@ class SwitchCompiler {
             tableId: TABLE.ingress,
             priority: PRIORITY.classify,
             cookie: cookieOf('classify', chain.chainId),
-            match: { in_port: entry.ofport, ...match },
+            match: entry.portSecurity ? { in_port: entry.ofport, eth_src: entry.macAddress, ...match } : { in_port: entry.ofport, ...match },
             instructions: first,
           });
         }
@@ -231,11 +234,21 @@ class SwitchCompiler {
     }
     const firstIngress = chain.hops[0]?.instances[0]?.ingressPort;
     const networkId = firstIngress === undefined ? undefined : this.input.ports.get(firstIngress)?.networkId;
-    return this.local.filter((port) => port.networkId === networkId && !this.serviceFunctionPorts.has(port.id));
+    return networkId === undefined ? [] : this.membersOf(networkId);
+  }
+
+  /** The network's bound ports here that are not service-function ports. */
+  private membersOf(networkId: string): BoundPort[] {
+    let members = this.members.get(networkId);
+    if (!members) {
+      members = this.local.filter((port) => port.networkId === networkId && !this.serviceFunctionPorts.has(port.id));
+      this.members.set(networkId, members);
+    }
+    return members;
   }
 
   private localPort(portId: string): BoundPort | undefined {
-    return this.local.find((port) => port.id === portId);
+    return this.localById.get(portId);
   }
 
   private tagOf(port: PortFacts): bigint {

@@ -5,3 +5,4 @@ export * from './pipeline.js';
 export { ChainProgrammer, networkTagOf, type ChainProgrammerOptions, type ChainSnapshot } from './programmer.js';
 export { hasDrift, SwitchReconciler, type ApplyOutcome, type Drift } from './reconciler.js';
 export { formatActions, formatInstructions, formatMatch, renderChainOnSwitch, type HopCounters, type RenderedChain, type RenderedFlow, type RenderedGroup, type RenderedSwitch } from './inspection.js';
+export { defaultSelectBucket, MAX_GROUP_DEPTH, MAX_TRACE_STEPS, traceSwitch, type TraceOptions, type TraceOutput, type TracePacket, type TraceResult, type TraceStep } from './trace.js';

@@ -3,7 +3,7 @@ import type { ChainIntent, SwitchConnection } from '../../../sfc/index.js';
 import { OpenFlowController } from '../../../sfc/index.js';
 import type { Action, Bucket, GroupType, Instruction, Match } from '../../../sfc/openflow/index.js';
 import { compileSwitch, emptySwitchState, flowKey, SwitchReconciler, type DesiredFlow, type PortFacts, type SwitchState } from '../../../sfc/flows/index.js';
-import { MAX_TRACE_STEPS, traceSwitch, type TraceOutput, type TracePacket } from '../../../sfc/flows/trace.js';
+import { MAX_TRACE_STEPS, traceSwitch, type TraceOutput, type TracePacket, type TraceStep } from '../../../sfc/flows/trace.js';
 import { NetworkNamespace } from '../../support/netns.js';
 import { connectBridge, startController } from '../../support/openflow.js';
 import { OvsInstance } from '../../support/ovs.js';
@@ -198,9 +198,9 @@ describe('traceSwitch: groups', () => {
   it('lets the caller pick the SELECT bucket, and skips dead buckets by default', () => {
     const state = selectState([1, 1, 1]);
     expect(ports(traceSwitch(state, PACKET, { selectBucket: () => 2 }).outputs)).toEqual([12]);
-    const liveOnly = flows.map((packet) => traceSwitch(state, packet, { liveness: (port) => port === 11 }).outputs[0]?.port);
+    const unwatched = flows.map((packet) => traceSwitch(state, packet, { liveness: (port) => port === 11 }).outputs[0]?.port);
     // No bucket watches a port, so liveness does not apply: every bucket stays in play.
-    expect(new Set(liveOnly)).toEqual(new Set([10, 11, 12]));
+    expect(new Set(unwatched)).toEqual(new Set([10, 11, 12]));
     const watched = stateOf(
       [flow(0, 10, {}, apply({ type: 'group', groupId: 1 }))],
       [{ groupId: 1, groupType: 'select', buckets: [10, 11, 12].map((port) => ({ weight: 1, watchPort: port, actions: [output(port)] })) }],
@@ -353,6 +353,13 @@ function ovsOutputs(traced: string, ethDst: string): Array<{ port: number; ethDs
   return outputs;
 }
 
+/** The flows a trace went through, as "table/priority/cookie". */
+function ovsFlowsHit(traced: string): string[] {
+  return [...traced.matchAll(/^\s*(\d+)\. (?:.*, )?priority (\d+), cookie (0x[0-9a-f]+)$/gm)].map((found) => `${found[1]}/${found[2]}/${found[3]}`);
+}
+
+const ourFlowsHit = (steps: TraceStep[]): string[] => steps.flatMap((step) => (step.kind === 'flow' ? [`${step.tableId}/${step.priority}/0x${step.cookie.toString(16)}`] : []));
+
 const ourOutputs = (outputs: TraceOutput[]): Array<{ port: number; ethDst: string }> => outputs.map(({ port, packet }) => ({ port, ethDst: packet.ethDst }));
 
 describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Open vSwitch', () => {
@@ -377,7 +384,7 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
       const attached = await ovs.attach(namespace, BRIDGE, { mac: ADDRESSES[role].mac, address: `${ADDRESSES[role].ip}/24` });
       ofports[role] = attached.ofport;
       switchPorts[role] = attached.port;
-      portFacts.set(role, { id: role, networkId: NETWORK, macAddress: ADDRESSES[role].mac, ipAddresses: [ADDRESSES[role].ip], hostId: HOST, ofport: attached.ofport });
+      portFacts.set(role, { id: role, networkId: NETWORK, macAddress: ADDRESSES[role].mac, ipAddresses: [ADDRESSES[role].ip], hostId: HOST, ofport: attached.ofport, portSecurity: !role.startsWith('fw') && !role.startsWith('lb') });
     }
     state = compileSwitch({ hostId: HOST, chains: [WEB_CHAIN], ports: portFacts, networkTags: TAGS }).state;
     await new SwitchReconciler(connection).replace(state);
@@ -406,7 +413,11 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
     const traced = await ovs.trace(BRIDGE, ovsFlowOf(packet));
     const theirs = ovsOutputs(traced, packet.ethDst);
     const ours = traceSwitch(state, packet);
-    expect({ packet: ovsFlowOf(packet), outputs: ourOutputs(ours.outputs) }).toEqual({ packet: ovsFlowOf(packet), outputs: theirs });
+    expect({ packet: ovsFlowOf(packet), flows: ourFlowsHit(ours.steps), outputs: ourOutputs(ours.outputs) }).toEqual({
+      packet: ovsFlowOf(packet),
+      flows: ovsFlowsHit(traced),
+      outputs: theirs,
+    });
     expect(ours.dropped).toBe(theirs.length === 0);
     return theirs;
   }
@@ -421,15 +432,16 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
    * bucket, since the hash is only known in the datapath. Resuming that recirculation with each of the 16 hash
    * slots it uses gives every outcome the switch can pick.
    */
-  async function ovsOutcomesOverHashes(packet: TracePacket): Promise<Array<Array<{ port: number; ethDst: string }>>> {
+  async function ovsOutcomesOverHashes(packet: TracePacket): Promise<{ flows: string[]; outcomes: Array<Array<{ port: number; ethDst: string }>> }> {
     const traced = await ovs.trace(BRIDGE, ovsFlowOf(packet));
-    const recirculation = /Datapath actions: hash\([^)]*\)\),recirc\((0x[0-9a-f]+)\)/.exec(traced)?.[1];
-    if (recirculation === undefined) return [ovsOutputs(traced, packet.ethDst)];
+    const flows = ovsFlowsHit(traced);
+    const recirculation = /Datapath actions: .*recirc\((0x[0-9a-f]+)\)/.exec(traced)?.[1];
+    if (recirculation === undefined) return { flows, outcomes: [ovsOutputs(traced, packet.ethDst)] };
     const outcomes: Array<Array<{ port: number; ethDst: string }>> = [];
     for (let hash = 1; hash <= 16; hash += 1) {
       outcomes.push(ovsOutputs(await ovs.trace(BRIDGE, `recirc_id=${recirculation},dp_hash=${hash},${ovsFlowOf(packet)}`), packet.ethDst));
     }
-    return outcomes;
+    return { flows, outcomes };
   }
 
   it('classified HTTP from the entry port: every bucket OVS can pick is a bucket as we trace it, in the weights’ proportion', async () => {
@@ -440,7 +452,8 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
       const perBucket = (select?.buckets ?? []).map((_bucket, index) => ourOutputs(traceSwitch(state, packet, { selectBucket: () => index }).outputs));
       expect(perBucket).toEqual([[{ port: ofports.fwIn, ethDst: ADDRESSES.fwIn.mac }], [{ port: ofports.fw2In, ethDst: ADDRESSES.fw2In.mac }]]);
       expect(perBucket).toContainEqual(ourOutputs(traceSwitch(state, packet).outputs));
-      const theirs = await ovsOutcomesOverHashes(packet);
+      const { flows, outcomes: theirs } = await ovsOutcomesOverHashes(packet);
+      expect(ourFlowsHit(traceSwitch(state, packet).steps)).toEqual(flows);
       for (const outcome of theirs) expect(perBucket).toContainEqual(outcome);
       const slots = perBucket.map((outcome) => theirs.filter((candidate) => JSON.stringify(candidate) === JSON.stringify(outcome)).length);
       // Weights 1 and 3 over 16 hash slots.
@@ -474,6 +487,7 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
       ['back from the second FW: to the LB', from('fw2Out', { ethDst: ADDRESSES.fw2In.mac }), [{ port: ofports.lbIn, ethDst: ADDRESSES.lbIn.mac }]],
       ['back from the LB: to the VM by its IP', from('lbOut', { ethDst: ADDRESSES.lbIn.mac }), [{ port: ofports.vm, ethDst: ADDRESSES.vm.mac }]],
       ['back from the LB to an IP nobody owns', from('lbOut', { ethDst: ADDRESSES.lbIn.mac, ipDst: '198.18.10.99' }), []],
+      ['a spoofed source MAC from a port with port security', from('ext', { ethSrc: 'fa:16:3e:66:66:66', dstPort: 22 }), []],
       ['unknown unicast MAC', from('ext', { ethDst: 'fa:16:3e:99:99:99', dstPort: 22 }), []],
       ['the VM to its own MAC: never back out of its port', from('vm', { ethSrc: ADDRESSES.vm.mac, ethDst: ADDRESSES.vm.mac, dstPort: 22 }), []],
       ['the VM to the outside', from('vm', { ethSrc: ADDRESSES.vm.mac, ethDst: ADDRESSES.ext.mac, ipSrc: ADDRESSES.vm.ip, ipDst: ADDRESSES.ext.ip, srcPort: 80, dstPort: 40000 }), [{ port: ofports.ext, ethDst: ADDRESSES.ext.mac }]],
@@ -491,7 +505,7 @@ describe('traceSwitch agrees with ofproto/trace on a compiled state in a real Op
       const down = new Set([ofports.fwIn]);
       const ours = traceSwitch(state, packet, { selectBucket: () => 0, liveness: (port) => !down.has(port) });
       expect(ourOutputs(ours.outputs)).toEqual([{ port: ofports.fwBackupIn, ethDst: ADDRESSES.fwBackupIn.mac }]);
-      expect(await ovsOutcomesOverHashes(packet)).toContainEqual(ourOutputs(ours.outputs));
+      expect((await ovsOutcomesOverHashes(packet)).outcomes).toContainEqual(ourOutputs(ours.outputs));
     } finally {
       await ovs.ofctl('mod-port', BRIDGE, switchPorts.fwIn, 'up');
     }
