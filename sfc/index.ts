@@ -48,7 +48,10 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
         store,
         ports,
         onChange: () => void programmer?.schedule(),
-        dataplane: { render: async (chainId) => programmer?.render(chainId) },
+        dataplane: {
+          render: async (chainId) => programmer?.render(chainId),
+          trace: async (query) => programmer?.trace(query) ?? { problem: 'the flow programmer has not started' },
+        },
       });
     },
     async start({ config, logger, store }: PlatformServices) {

@@ -37,6 +37,7 @@ export type SfcFault =
   | 'ClassifierNotFound'
   | 'ClassifierInUse'
   | 'PortNotFound'
+  | 'TraceNotPossible'
   | 'PolicyNotAuthorized'
   | 'InvalidInput'
   | 'HTTPBadRequest'

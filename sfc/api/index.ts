@@ -41,7 +41,7 @@ export async function registerSfcApis(app: FastifyInstance, services: SfcApiServ
     await scope.register(new NetworkingSfc(repositories, services.ports).routes());
     await scope.register(new TrafficSteering(repositories, services.ports).routes());
   });
-  if (services.dataplane) await app.register(dataplaneRoutes(repositories, services.dataplane));
+  if (services.dataplane) await app.register(dataplaneRoutes(repositories, services.ports, services.dataplane));
   return repositories;
 }
 

@@ -6,3 +6,4 @@ export { ChainProgrammer, networkTagOf, type ChainProgrammerOptions, type ChainS
 export { hasDrift, SwitchReconciler, type ApplyOutcome, type Drift } from './reconciler.js';
 export { formatActions, formatInstructions, formatMatch, renderChainOnSwitch, type HopCounters, type RenderedChain, type RenderedFlow, type RenderedGroup, type RenderedSwitch } from './inspection.js';
 export { defaultSelectBucket, MAX_GROUP_DEPTH, MAX_TRACE_STEPS, traceSwitch, type TraceOptions, type TraceOutput, type TracePacket, type TraceResult, type TraceStep } from './trace.js';
+export { tracePath, type PathTrace, type PathTraceInput, type TracedFlow, type TracedHop, type TracedSegment, type TraceQuery } from './path-trace.js';

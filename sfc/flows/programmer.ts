@@ -13,6 +13,7 @@ import type { ChainIntent } from '../chains/model.js';
 import type { OpenFlowController, SwitchConnection } from '../openflow/index.js';
 import { compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
 import { renderChainOnSwitch, type RenderedChain } from './inspection.js';
+import { tracePath, type PathTrace, type TraceQuery } from './path-trace.js';
 import { hasDrift, SwitchReconciler } from './reconciler.js';
 
 export interface ChainProgrammerOptions {
@@ -111,6 +112,12 @@ export class ChainProgrammer {
       [...this.switches.values()].map((managed) => renderChainOnSwitch(chain, managed.hostId, managed.reconciler, managed.notices).catch(() => undefined)),
     );
     return { chain_id: chain.chainId, switches: switches.filter((rendered) => rendered !== undefined) };
+  }
+
+  /** Where a packet entering at a port would go through the flows as last applied to the switches. */
+  async trace(query: TraceQuery): Promise<PathTrace | { problem: string }> {
+    const snapshot = await this.snapshot();
+    return tracePath({ chains: snapshot.chains, ports: snapshot.ports, stateOf: (hostId) => this.reconcilerOf(hostId)?.current }, query);
   }
 
   async snapshot(): Promise<ChainSnapshot> {

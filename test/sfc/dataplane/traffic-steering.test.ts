@@ -105,6 +105,32 @@ describe('Traffic Steering chain EXT -> FW -> LB -> VM on Open vSwitch', () => {
     expect(hops).toEqual(expected);
   });
 
+  it('traces a packet: the hops it takes and the flows it hits, from the programmed flows', async () => {
+    const trace = async (destinationPort: number) =>
+      ((await sfc.call('POST', '/v2.0/sfc/traces', {
+        trace: { ingress_port: port.ext.id, protocol: 'tcp', source_ip: ext.ip, destination_ip: vm.ip, source_port: 40000, destination_port: destinationPort },
+      })) as { trace: { hops: Array<{ chain: string; hop: number; ingress_port: string; egress_port: string }>; delivered_to: string[]; segments: Array<{ flows: Array<{ role?: string }> }> } }).trace;
+    const http = await trace(80);
+    expect(http.hops).toEqual([
+      { chain: chainId, chain_id: expect.any(Number), hop: 1, ingress_port: port.fwIn.id, egress_port: port.fwOut.id },
+      { chain: chainId, chain_id: expect.any(Number), hop: 2, ingress_port: port.lbIn.id, egress_port: port.lbOut.id },
+    ]);
+    expect(http.delivered_to).toEqual([port.vm.id]);
+    expect(http.segments[0]?.flows[0]).toMatchObject({ role: 'classify' });
+    const other = await trace(22);
+    expect(other.hops).toEqual([]);
+    expect(other.delivered_to).toEqual([port.vm.id]);
+
+    const refused = await sfc.product.request('/v2.0/sfc/traces', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ trace: { ingress_port: port.ext.id, protocol: 'icmp', source_ip: '198.18.30', destination_ip: vm.ip, destination_port: 80 } }),
+    });
+    expect(refused.status).toBe(400);
+    const problem = (await refused.json()) as { violations: Array<{ pointer: string }> };
+    expect(problem.violations.map((violation) => violation.pointer).sort()).toEqual(['/trace/destination_port', '/trace/source_ip']);
+  });
+
   it('sends ICMP and other TCP ports straight to the VM, past the chain', async () => {
     const before = { fw: await fw.counters(), lb: await lb.counters() };
     expect(await ping(ext.namespace, vm.ip, 5)).toBe(5);
