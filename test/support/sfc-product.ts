@@ -66,9 +66,14 @@ export class SfcProduct {
     );
   }
 
-  /** A Neutron port on the chain network with a fixed IP (the VIM picks its MAC). */
-  async port(name: string, ip: string): Promise<NeutronPort> {
-    const created = (await this.call('POST', '/v2.0/ports', { port: { network_id: this.networkId, name, fixed_ips: [{ ip_address: ip }] } })) as { port: { id: string; mac_address: string } };
+  /**
+   * A Neutron port on the chain network with a fixed IP (the VIM picks its MAC), owned by `device` (a port
+   * pair's two ports must belong to one device, as networking-sfc requires).
+   */
+  async port(name: string, ip: string, device = name): Promise<NeutronPort> {
+    const created = (await this.call('POST', '/v2.0/ports', {
+      port: { network_id: this.networkId, name, device_id: `device-${device}`, device_owner: 'compute:lab', fixed_ips: [{ ip_address: ip }] },
+    })) as { port: { id: string; mac_address: string } };
     return { id: created.port.id, mac: created.port.mac_address, ip };
   }
 

@@ -1,8 +1,9 @@
-import { ChainLab, type LabEndpoint, type TransparentFunction } from '../../support/chain-lab.js';
+import type { LabEndpoint, TransparentFunction } from '../../support/chain-lab.js';
 import { waitFor } from '../../support/command.js';
-import { OvsInstance } from '../../support/ovs.js';
-import { INTEGRATION_BRIDGE, SfcProduct, type NeutronPort } from '../../support/sfc-product.js';
-import { ping, tcpFlows, tcpServer, type TcpServer } from '../../support/traffic.js';
+import type { OvsInstance } from '../../support/ovs.js';
+import { INTEGRATION_BRIDGE, type SfcProduct } from '../../support/sfc-product.js';
+import { ping, tcpFlows, type TcpServer } from '../../support/traffic.js';
+import { startWebChainLab, type WebChainLab } from './web-chain.js';
 
 /**
  * The seed's example, EXT -> FW -> LB -> VM, through the Traffic Steering API on a real Open vSwitch that
@@ -19,39 +20,25 @@ interface DataplaneView {
 }
 
 describe('Traffic Steering chain EXT -> FW -> LB -> VM on Open vSwitch', () => {
+  let chain: WebChainLab;
   let ovs: OvsInstance;
   let sfc: SfcProduct;
-  let lab: ChainLab;
-  const port: Record<'ext' | 'vm' | 'fwIn' | 'fwOut' | 'lbIn' | 'lbOut', NeutronPort> = {} as never;
+  let port: WebChainLab['port'];
   let ext: LabEndpoint;
   let vm: LabEndpoint;
   let fw: TransparentFunction;
   let lb: TransparentFunction;
   let web: TcpServer;
-  let ssh: TcpServer;
   let chainId: string;
 
   beforeAll(async () => {
-    ovs = await OvsInstance.start('ts');
-    sfc = await SfcProduct.start(ovs);
-    lab = new ChainLab(ovs, INTEGRATION_BRIDGE);
-    const addresses = { ext: '198.18.30.1', vm: '198.18.30.2', fwIn: '198.18.30.11', fwOut: '198.18.30.12', lbIn: '198.18.30.21', lbOut: '198.18.30.22' } as const;
-    for (const [name, ip] of Object.entries(addresses) as Array<[keyof typeof port, string]>) port[name] = await sfc.port(name, ip);
-    ext = await lab.endpoint('ext', { mac: port.ext.mac, ip: `${port.ext.ip}/24`, ifaceId: port.ext.id });
-    vm = await lab.endpoint('vm', { mac: port.vm.mac, ip: `${port.vm.ip}/24`, ifaceId: port.vm.id });
-    fw = await lab.transparentFunction('fw', { ingress: { mac: port.fwIn.mac, ifaceId: port.fwIn.id }, egress: { mac: port.fwOut.mac, ifaceId: port.fwOut.id } });
-    lb = await lab.transparentFunction('lb', { ingress: { mac: port.lbIn.mac, ifaceId: port.lbIn.id }, egress: { mac: port.lbOut.mac, ifaceId: port.lbOut.id } });
-    for (const one of Object.values(port)) await sfc.waitForPortStatus(one.id, 'ACTIVE');
-    web = await tcpServer(vm.namespace, vm.ip, 80);
-    ssh = await tcpServer(vm.namespace, vm.ip, 22);
+    chain = await startWebChainLab('ts', '198.18.30', [80, 22]);
+    ({ ovs, sfc, port, ext, vm, fw, lb } = chain);
+    web = chain.servers[0] as TcpServer;
   }, 60000);
 
   afterAll(async () => {
-    await web?.close();
-    await ssh?.close();
-    await lab?.close();
-    await sfc?.stop();
-    await ovs?.stop();
+    await chain?.close();
   });
 
   const dataplane = async (): Promise<DataplaneView['dataplane']> => ((await sfc.call('GET', `/v2.0/ts/port_chains/${chainId}/dataplane`)) as DataplaneView).dataplane;
