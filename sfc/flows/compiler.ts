@@ -143,25 +143,38 @@ class SwitchCompiler {
   }
 
   chain(chain: ChainIntent): void {
-    const steering = chain.hops.map((hop, index) => this.steeringTo(chain, hop, index));
+    if (!this.direction(chain, 'forward')) return;
+    if (chain.symmetric) this.direction(chain, 'reverse');
+  }
+
+  /**
+   * The flows and groups of one direction of a chain: classification at the entry ports, then for every hop
+   * the way back from its instances to the next hop or, after the last, to the destination. Reverse (the
+   * replies of a symmetric chain) walks the hops backwards, entering each function by its egress port and
+   * taking it back from its ingress port. False when a hop has no instance here (nothing is steered).
+   */
+  private direction(chain: ChainIntent, direction: Direction): boolean {
+    const hops = directedHops(chain, direction);
+    const steering = hops.map((hop, index) => this.steeringTo(chain, hop, index, direction));
     const missing = steering.findIndex((actions) => actions === undefined);
     if (missing >= 0) {
-      this.notices.push({ chainId: chain.id, message: `hop ${missing + 1} has no service function instance bound on host ${this.input.hostId}` });
-      return;
+      this.notices.push({ chainId: chain.id, message: `hop ${(hops[missing] as DirectedHop).position + 1} has no service function instance bound on host ${this.input.hostId}` });
+      return false;
     }
     const ethertypes = [...new Set(chain.classifiers.map((classifier) => ETHERTYPE[classifier.ethertype]))];
-    chain.hops.forEach((hop, index) => {
+    const reverse = direction === 'reverse' ? REVERSE : 0;
+    hops.forEach((hop, index) => {
       const next = steering[index + 1] ?? this.toDestination(hop);
       if (next === undefined) return;
       for (const instance of hop.instances) {
-        for (const egress of egressPortsOf(instance)) {
-          const port = this.localPort(egress);
+        for (const exit of exitPortsOf(instance)) {
+          const port = this.localPort(exit);
           if (!port) continue;
           for (const eth_type of ethertypes) {
             this.add({
               tableId: TABLE.ingress,
               priority: PRIORITY.fromServiceFunction,
-              cookie: cookieOf('steer', chain.chainId, index + 1),
+              cookie: cookieOf('steer', chain.chainId, reverse | (index + 1)),
               match: { in_port: port.ofport, eth_type },
               instructions: next,
             });
@@ -169,36 +182,40 @@ class SwitchCompiler {
         }
       }
     });
-    const first = steering[0];
-    if (first === undefined) return;
+    const first = steering[0] as Instruction[];
     for (const classifier of chain.classifiers) {
-      for (const entry of this.entryPorts(chain, classifier)) {
-        for (const match of classifierMatches(classifier)) {
+      const directed = direction === 'forward' ? classifier : reversedClassifier(classifier);
+      for (const entry of this.entryPorts(chain, directed)) {
+        for (const match of classifierMatches(directed)) {
           this.add({
             tableId: TABLE.ingress,
             priority: PRIORITY.classify,
-            cookie: cookieOf('classify', chain.chainId),
+            cookie: cookieOf('classify', chain.chainId, reverse),
             match: entry.portSecurity ? { in_port: entry.ofport, eth_src: entry.macAddress, ...match } : { in_port: entry.ofport, ...match },
             instructions: first,
           });
         }
       }
     }
+    return true;
   }
 
   /**
    * How a packet is sent to a hop: straight to the one instance, through a FAST_FAILOVER group when it has a
-   * standby, through a SELECT group (5-tuple hash, weighted buckets) when the hop has several instances.
+   * standby, through a SELECT group (weighted buckets; Open vSwitch's default selection hashes the
+   * symmetric 5-tuple, so each flow stays on one instance, and a reply, selected over the same buckets in
+   * the reverse group, comes back through the same instance) when the hop has several instances.
    * Undefined when no instance of the hop is bound here.
    */
-  private steeringTo(chain: ChainIntent, hop: ChainHop, index: number): Instruction[] | undefined {
+  private steeringTo(chain: ChainIntent, hop: DirectedHop, index: number, direction: Direction): Instruction[] | undefined {
+    const groupHop = (direction === 'reverse' ? REVERSE_GROUP_HOP : 0) | index;
     const reachable = hop.instances.flatMap((instance, position) => {
-      const actions = this.instanceActions(chain, index, instance, position);
+      const actions = this.instanceActions(chain, groupHop, instance, position);
       return actions === undefined ? [] : [{ instance, actions }];
     });
     if (reachable.length === 0) return undefined;
     if (reachable.length === 1 && reachable[0]) return [apply(reachable[0].actions)];
-    const groupId = groupIdOf(chain.chainId, index, 0);
+    const groupId = groupIdOf(chain.chainId, groupHop, 0);
     this.state.groups.set(groupId, {
       groupId,
       groupType: 'select',
@@ -207,21 +224,21 @@ class SwitchCompiler {
     return [apply([{ type: 'group', groupId }])];
   }
 
-  private instanceActions(chain: ChainIntent, hopIndex: number, instance: ServiceFunctionInstance, position: number): Action[] | undefined {
-    const primary = this.localPort(instance.ingressPort);
-    const standby = instance.backup ? this.localPort(instance.backup.ingressPort) : undefined;
+  private instanceActions(chain: ChainIntent, groupHop: number, instance: DirectedInstance, position: number): Action[] | undefined {
+    const primary = this.localPort(instance.entry);
+    const standby = instance.backup ? this.localPort(instance.backup.entry) : undefined;
     if (!primary && !standby) return undefined;
     if (!standby || standby.id === primary?.id) return primary ? sendTo(primary) : undefined;
     if (!primary) return sendTo(standby);
-    const groupId = groupIdOf(chain.chainId, hopIndex, position + 1);
+    const groupId = groupIdOf(chain.chainId, groupHop, position + 1);
     const buckets: Bucket[] = [primary, standby].map((port) => ({ watchPort: port.ofport, actions: sendTo(port) }));
     this.state.groups.set(groupId, { groupId, groupType: 'fast_failover', buckets });
     return [{ type: 'group', groupId }];
   }
 
   /** After the last hop: to the owner of the destination IP on the network the last SF sends into. */
-  private toDestination(lastHop: ChainHop): Instruction[] | undefined {
-    const egress = lastHop.instances.map((instance) => this.localPort(instance.egressPort)).find((port) => port !== undefined);
+  private toDestination(lastHop: DirectedHop): Instruction[] | undefined {
+    const egress = lastHop.instances.map((instance) => this.localPort(instance.exit)).find((port) => port !== undefined);
     if (!egress) return undefined;
     return [{ type: 'write_metadata', metadata: this.tagOf(egress), mask: FULL_MASK }, { type: 'goto_table', tableId: TABLE.resolve }];
   }
@@ -272,8 +289,54 @@ function sendTo(port: BoundPort): Action[] {
   ];
 }
 
-function egressPortsOf(instance: ServiceFunctionInstance): string[] {
-  return instance.backup && instance.backup.egressPort !== instance.egressPort ? [instance.egressPort, instance.backup.egressPort] : [instance.egressPort];
+type Direction = 'forward' | 'reverse';
+
+/** Marks reverse-direction flows in the cookie's detail, and reverse groups in the group id's hop field. */
+export const REVERSE = 0x8000;
+const REVERSE_GROUP_HOP = 0x80;
+
+/** A service function instance as one direction sees it: where packets are sent in, where they come back. */
+interface DirectedInstance {
+  id: string;
+  weight: number;
+  entry: string;
+  exit: string;
+  backup: { entry: string; exit: string } | undefined;
+}
+
+interface DirectedHop {
+  /** The hop's index in the chain's own (forward) order. */
+  position: number;
+  instances: DirectedInstance[];
+}
+
+function directedHops(chain: ChainIntent, direction: Direction): DirectedHop[] {
+  const hops = chain.hops.map((hop: ChainHop, position): DirectedHop => ({
+    position,
+    instances: hop.instances.map((instance: ServiceFunctionInstance) =>
+      direction === 'forward'
+        ? { id: instance.id, weight: instance.weight, entry: instance.ingressPort, exit: instance.egressPort, backup: instance.backup && { entry: instance.backup.ingressPort, exit: instance.backup.egressPort } }
+        : { id: instance.id, weight: instance.weight, entry: instance.egressPort, exit: instance.ingressPort, backup: instance.backup && { entry: instance.backup.egressPort, exit: instance.backup.ingressPort } },
+    ),
+  }));
+  return direction === 'forward' ? hops : hops.reverse();
+}
+
+function exitPortsOf(instance: DirectedInstance): string[] {
+  return instance.backup && instance.backup.exit !== instance.exit ? [instance.exit, instance.backup.exit] : [instance.exit];
+}
+
+/** The replies a classifier's traffic gets: sources and destinations swapped. */
+function reversedClassifier(classifier: TrafficClassifier): TrafficClassifier {
+  return {
+    ...classifier,
+    sourcePrefix: classifier.destinationPrefix,
+    destinationPrefix: classifier.sourcePrefix,
+    sourcePorts: classifier.destinationPorts,
+    destinationPorts: classifier.sourcePorts,
+    logicalSourcePort: classifier.logicalDestinationPort,
+    logicalDestinationPort: classifier.logicalSourcePort,
+  };
 }
 
 /** The OpenFlow matches one classifier expands to: one per combination of masked port blocks. */

@@ -5,7 +5,7 @@
  */
 import type { Action, FlowStats, GroupStats, Instruction, Match, MatchValue } from '../openflow/index.js';
 import type { ChainIntent } from '../chains/model.js';
-import type { ChainNotice } from './compiler.js';
+import { REVERSE, type ChainNotice } from './compiler.js';
 import { chainOfGroup, isOurGroup, ownerOfCookie } from './pipeline.js';
 import type { SwitchReconciler } from './reconciler.js';
 
@@ -14,8 +14,11 @@ export interface RenderedFlow {
   priority: number;
   cookie: string;
   role: string;
-  /** 1-based hop the flow sends to (classify: 1; steer: the hop the packet comes back from + 1). */
+  direction: 'forward' | 'reverse';
+  /** 1-based hop (in the chain's order) the flow sends packets to; null: on to their destination. */
   to_hop: number | null;
+  /** 1-based hop the packets come back from (steering flows). */
+  from_hop: number | null;
   match: string;
   actions: string;
   packets: number;
@@ -36,6 +39,9 @@ export interface HopCounters {
   packets_in: number;
   /** Packets that came back from them and were steered on. */
   packets_out: number;
+  /** The same for replies of a symmetric chain (entering by the functions' egress ports). */
+  reverse_packets_in: number;
+  reverse_packets_out: number;
 }
 
 export interface RenderedSwitch {
@@ -55,14 +61,14 @@ export interface RenderedChain {
 export async function renderChainOnSwitch(chain: ChainIntent, hostId: string, reconciler: SwitchReconciler, notices: readonly ChainNotice[]): Promise<RenderedSwitch> {
   const [flows, stats, descriptions] = await Promise.all([reconciler.ourSwitchFlows(), groupStats(reconciler), reconciler.switchGroups()]);
   const chainFlows = flows.filter((flow) => ownerOfCookie(flow.cookie).chainId === chain.chainId && ownerOfCookie(flow.cookie).role !== 'base');
-  const rendered = chainFlows.map(renderFlow).sort((a, b) => a.table - b.table || b.priority - a.priority || a.match.localeCompare(b.match));
-  const hops: HopCounters[] = chain.hops.map((_hop, index) => ({ hop: index + 1, packets_in: 0, packets_out: 0 }));
+  const rendered = chainFlows.map((flow) => renderFlow(flow, chain.hops.length)).sort((a, b) => a.table - b.table || b.priority - a.priority || a.match.localeCompare(b.match));
+  const hops: HopCounters[] = chain.hops.map((_hop, index) => ({ hop: index + 1, packets_in: 0, packets_out: 0, reverse_packets_in: 0, reverse_packets_out: 0 }));
   for (const flow of rendered) {
-    if (flow.to_hop !== null && flow.to_hop <= hops.length) (hops[flow.to_hop - 1] as HopCounters).packets_in += flow.packets;
-    if (flow.role === 'steer' && flow.to_hop !== null) {
-      const from = hops[flow.to_hop - 2];
-      if (from) from.packets_out += flow.packets;
-    }
+    const reverse = flow.direction === 'reverse';
+    const into = flow.to_hop === null ? undefined : hops[flow.to_hop - 1];
+    if (into) into[reverse ? 'reverse_packets_in' : 'packets_in'] += flow.packets;
+    const from = flow.from_hop === null ? undefined : hops[flow.from_hop - 1];
+    if (from) from[reverse ? 'reverse_packets_out' : 'packets_out'] += flow.packets;
   }
   const groups = descriptions
     .filter((group) => isOurGroup(group.groupId) && chainOfGroup(group.groupId) === (chain.chainId & 0xfff))
@@ -98,15 +104,22 @@ async function groupStats(reconciler: SwitchReconciler): Promise<Map<number, Gro
   return new Map(replies.flatMap((reply) => (reply.kind === 'group' ? reply.groups : [])).map((group) => [group.groupId, group]));
 }
 
-function renderFlow(flow: FlowStats): RenderedFlow {
+/** Classify and steer cookies carry the direction and the position in it; hops are named in chain order. */
+function renderFlow(flow: FlowStats, hopCount: number): RenderedFlow {
   const owner = ownerOfCookie(flow.cookie);
-  const toHop = owner.role === 'classify' ? 1 : owner.role === 'steer' ? owner.detail + 1 : null;
+  const reverse = (owner.detail & REVERSE) !== 0;
+  // Position 0 is the entry (classification), position p > 0 the return from the p-th hop of the direction.
+  const position = owner.detail & ~REVERSE;
+  const inChainOrder = (directed: number): number | null => (directed < 1 || directed > hopCount ? null : reverse ? hopCount - directed + 1 : directed);
+  const directed = owner.role === 'classify' || owner.role === 'steer';
   return {
     table: flow.tableId,
     priority: flow.priority,
     cookie: `0x${flow.cookie.toString(16)}`,
     role: owner.role ?? 'unknown',
-    to_hop: toHop,
+    direction: reverse ? 'reverse' : 'forward',
+    to_hop: directed ? inChainOrder(position + 1) : null,
+    from_hop: owner.role === 'steer' ? inChainOrder(position) : null,
     match: formatMatch(flow.match),
     actions: formatInstructions(flow.instructions),
     packets: Number(flow.packetCount),

@@ -62,7 +62,8 @@ export function ownerOfCookie(cookie: bigint): CookieOwner {
  */
 export const OUR_GROUP_BASE = 0x40000000;
 export const OUR_GROUP_MASK = 0xf0000000;
-export const MAX_HOPS = 0xff;
+/** Hops per direction: the group id's hop field keeps its top bit for the reverse direction. */
+export const MAX_HOPS = 0x7f;
 export const MAX_INSTANCES_PER_HOP = 0xfe;
 
 export function groupIdOf(chainId: number, hopIndex: number, slot: number): number {

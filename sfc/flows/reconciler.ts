@@ -8,7 +8,7 @@
  * - `apply`: on every change. Only the difference from what was last applied: groups added or changed
  *   first, then flows added, changed or removed, then groups no longer used.
  */
-import { canonicalMatch, type FlowStats, type GroupDesc, type Outgoing, type SwitchConnection } from '../openflow/index.js';
+import { canonicalMatch, encodeBuckets, encodeInstructions, type FlowStats, type GroupDesc, type Outgoing, type SwitchConnection } from '../openflow/index.js';
 import { flowKey, sameFlow, sameGroup, type DesiredFlow, type DesiredGroup, type SwitchState } from './desired.js';
 import { isOurCookie, isOurGroup, OUR_COOKIE, OUR_COOKIE_MASK } from './pipeline.js';
 
@@ -24,12 +24,16 @@ export interface ApplyOutcome {
 export interface Drift {
   missingFlows: string[];
   strayFlows: string[];
+  /** Present with our match but another cookie or other instructions. */
+  changedFlows: string[];
   missingGroups: number[];
   strayGroups: number[];
+  /** Present with our id but another type or other buckets. */
+  changedGroups: number[];
 }
 
 export function hasDrift(drift: Drift): boolean {
-  return drift.missingFlows.length + drift.strayFlows.length + drift.missingGroups.length + drift.strayGroups.length > 0;
+  return Object.values(drift).some((entries: unknown[]) => entries.length > 0);
 }
 
 export class SwitchReconciler {
@@ -78,20 +82,27 @@ export class SwitchReconciler {
     return { flowMods: flowChanges.length, groupMods: groupsAdded.length + groupsRemoved.length };
   }
 
-  /** Compares the switch's flows and groups that are ours with what was last applied (matches, not actions). */
+  /** Compares the switch's flows and groups that are ours with what was last applied, entry by entry. */
   async audit(): Promise<Drift> {
-    const applied = this.applied;
     const [flows, groups] = await Promise.all([this.ourSwitchFlows(), this.switchGroups()]);
-    const onSwitch = new Set(flows.map((flow) => flowKey(flow)));
-    const wanted = new Set(applied ? [...applied.flows.values()].map((flow) => flowKey(canonicalFlow(flow))) : []);
-    const switchGroups = new Set(groups.filter((group) => isOurGroup(group.groupId)).map((group) => group.groupId));
-    const wantedGroups = new Set(applied?.groups.keys() ?? []);
-    return {
-      missingFlows: [...wanted].filter((key) => !onSwitch.has(key)),
-      strayFlows: [...onSwitch].filter((key) => !wanted.has(key)),
-      missingGroups: [...wantedGroups].filter((id) => !switchGroups.has(id)),
-      strayGroups: [...switchGroups].filter((id) => !wantedGroups.has(id)),
-    };
+    const wanted = new Map([...(this.applied?.flows.values() ?? [])].map((flow) => [flowKey(canonicalFlow(flow)), flow]));
+    const onSwitch = new Map(flows.map((flow) => [flowKey(flow), flow]));
+    const wantedGroups = this.applied?.groups ?? new Map<number, DesiredGroup>();
+    const switchGroups = new Map(groups.filter((group) => isOurGroup(group.groupId)).map((group) => [group.groupId, group]));
+    const drift: Drift = { missingFlows: [], strayFlows: [], changedFlows: [], missingGroups: [], strayGroups: [], changedGroups: [] };
+    for (const [key, flow] of wanted) {
+      const found = onSwitch.get(key);
+      if (!found) drift.missingFlows.push(key);
+      else if (found.cookie !== flow.cookie || !encodeInstructions(found.instructions).equals(encodeInstructions(flow.instructions))) drift.changedFlows.push(key);
+    }
+    for (const key of onSwitch.keys()) if (!wanted.has(key)) drift.strayFlows.push(key);
+    for (const [groupId, group] of wantedGroups) {
+      const found = switchGroups.get(groupId);
+      if (!found) drift.missingGroups.push(groupId);
+      else if (found.groupType !== group.groupType || !encodeBuckets(found.buckets).equals(encodeBuckets(group.buckets))) drift.changedGroups.push(groupId);
+    }
+    for (const groupId of switchGroups.keys()) if (!wantedGroups.has(groupId)) drift.strayGroups.push(groupId);
+    return drift;
   }
 
   /** Our flows on the switch with their live counters. */

@@ -186,6 +186,13 @@ export function encodeActions(actions: readonly Action[]): Buffer {
   return writer.finish();
 }
 
+/** Encodes an instruction list on its own: equal bytes mean the switch holds the same instructions. */
+export function encodeInstructions(instructions: readonly Instruction[]): Buffer {
+  const writer = new Writer();
+  writeInstructions(writer, instructions);
+  return writer.finish();
+}
+
 export function decodeActions(bytes: Buffer): Action[] {
   return readActions(new Reader(bytes));
 }

@@ -2,7 +2,7 @@
  * Our OpenFlow 1.3 codec and controller (no maintained npm package speaks OpenFlow). The codec is
  * table-driven: OXM fields, actions, instructions and messages are declared once and walked by generic code.
  */
-export { decodeActions, encodeActions, NO_BUFFER, type Action, type Instruction } from './actions.js';
+export { decodeActions, encodeActions, encodeInstructions, NO_BUFFER, type Action, type Instruction } from './actions.js';
 export {
   BatchError,
   ConnectionClosedError,
@@ -20,6 +20,7 @@ export {
   ALL_TABLES,
   BUNDLE_FLAGS,
   decodeMessage,
+  encodeBuckets,
   encodeMessage,
   encodeMessageInto,
   FLOW_MOD_FLAGS,

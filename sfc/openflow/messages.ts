@@ -314,6 +314,13 @@ const BUCKET_LAYOUT: Layout = [
   [null, 4],
 ];
 
+/** A group's buckets as they go on the wire: equal bytes mean the switch holds the same buckets. */
+export function encodeBuckets(buckets: readonly Bucket[]): Buffer {
+  const writer = new Writer();
+  writeBuckets(writer, buckets);
+  return writer.finish();
+}
+
 function writeBuckets(writer: Writer, buckets: readonly Bucket[]): void {
   for (const bucket of buckets) {
     const start = writer.length;

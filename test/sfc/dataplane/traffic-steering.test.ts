@@ -82,8 +82,8 @@ describe('Traffic Steering chain EXT -> FW -> LB -> VM on Open vSwitch', () => {
 
     // The switch publishes flow counters from its datapath cache periodically: wait for them to settle.
     const expected = [
-      { hop: 1, packets_in: throughFw, packets_out: throughFw },
-      { hop: 2, packets_in: throughLb, packets_out: throughLb },
+      { hop: 1, packets_in: throughFw, packets_out: throughFw, reverse_packets_in: 0, reverse_packets_out: 0 },
+      { hop: 2, packets_in: throughLb, packets_out: throughLb, reverse_packets_in: 0, reverse_packets_out: 0 },
     ];
     const hops = await waitFor('the chain counters to settle', async () => {
       const current = (await dataplane()).switches[0]?.hops ?? [];
