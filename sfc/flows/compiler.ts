@@ -49,6 +49,9 @@ const TRANSPORT_FIELDS: Readonly<Record<number, { src: 'tcp_src' | 'udp_src' | '
   132: { src: 'sctp_src', dst: 'sctp_dst' },
 };
 const FULL_MASK = 0xffffffffffffffffn;
+/** Output actions per broadcast flow (16 bytes each, well inside one 64 KiB message), and tables to chain them over. */
+const BROADCAST_CHUNK = 2048;
+const BROADCAST_TABLES = 8;
 
 interface BoundPort extends PortFacts {
   ofport: number;
@@ -120,13 +123,22 @@ class SwitchCompiler {
     for (const [networkId, metadata] of this.input.networkTags) {
       const members = this.membersOf(networkId);
       if (members.length === 0) continue;
-      this.add({
-        tableId: TABLE.deliver,
-        priority: PRIORITY.broadcast,
-        cookie: delivery,
-        match: { metadata, eth_dst: BROADCAST },
-        instructions: [apply(members.map((port) => ({ type: 'output', port: port.ofport })))],
-      });
+      // An OpenFlow message holds at most 64 KiB: a large network's broadcast continues in the next table.
+      const chunks = Math.min(Math.ceil(members.length / BROADCAST_CHUNK), BROADCAST_TABLES);
+      for (let chunk = 0; chunk < chunks; chunk += 1) {
+        const outputs: Action[] = members.slice(chunk * BROADCAST_CHUNK, (chunk + 1) * BROADCAST_CHUNK).map((port) => ({ type: 'output', port: port.ofport }));
+        const more = chunk + 1 < chunks ? [{ type: 'goto_table' as const, tableId: TABLE.broadcast + chunk }] : [];
+        this.add({
+          tableId: chunk === 0 ? TABLE.deliver : TABLE.broadcast + chunk - 1,
+          priority: PRIORITY.broadcast,
+          cookie: delivery,
+          match: { metadata, eth_dst: BROADCAST },
+          instructions: [apply(outputs), ...more],
+        });
+      }
+      if (members.length > BROADCAST_CHUNK * BROADCAST_TABLES) {
+        this.notices.push({ chainId: '', message: `network ${networkId} has ${members.length} ports on host ${this.input.hostId}: broadcasts reach the first ${BROADCAST_CHUNK * BROADCAST_TABLES}` });
+      }
       for (const port of members) {
         for (const address of port.ipAddresses) {
           const v6 = address.includes(':');

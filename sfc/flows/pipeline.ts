@@ -10,9 +10,11 @@
  *   table 10 DELIVER  L2 by the known MACs of bound ports on the frame's network, the way OVN's pipeline does
  *                     it; broadcast and multicast go to the network's ports that are not service-function
  *                     ports; unknown unicast is dropped. No `NORMAL`, no learning, no flooding into SFs.
+ *   tables 11-17      the rest of a broadcast when a network has more ports on the bridge than one flow's
+ *                     output list can hold.
  */
 
-export const TABLE = { ingress: 0, resolve: 5, deliver: 10 } as const;
+export const TABLE = { ingress: 0, resolve: 5, deliver: 10, broadcast: 11 } as const;
 
 export const PRIORITY = {
   classify: 300,

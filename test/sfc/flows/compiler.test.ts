@@ -1,4 +1,4 @@
-import type { ChainIntent, TrafficClassifier } from '../../../sfc/index.js';
+import { encodeMessage, type ChainIntent, type TrafficClassifier } from '../../../sfc/index.js';
 import {
   chainOfGroup,
   classifierMatches,
@@ -19,7 +19,7 @@ const HOST = 'host-a';
 
 function port(id: string, ofport: number | undefined, hostId: string | undefined = HOST): PortFacts {
   const n = ofport ?? 99;
-  return { id, networkId: NETWORK, macAddress: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}`, ipAddresses: [`198.18.20.${n}`], hostId, ofport, portSecurity: false };
+  return { id, networkId: NETWORK, macAddress: `fa:16:3e:00:${(n >> 8).toString(16).padStart(2, '0')}:${(n & 0xff).toString(16).padStart(2, '0')}`, ipAddresses: [`198.18.${20 + (n >> 8)}.${n & 0xff}`], hostId, ofport, portSecurity: false };
 }
 
 const classifier = (overrides: Partial<TrafficClassifier> = {}): TrafficClassifier => ({
@@ -161,5 +161,19 @@ describe('compiling one switch', () => {
     const first = compile(chains, ports);
     const second = compile(chains, [...ports].reverse());
     expect([...second.state.flows.keys()].sort()).toEqual([...first.state.flows.keys()].sort());
+  });
+
+  it('keeps every flow inside one OpenFlow message for a network of 5000 ports, broadcasting to all of them', () => {
+    const many = Array.from({ length: 5000 }, (_, index) => port(`p${index}`, index + 1));
+    const { state } = compile([], many);
+    const outputs = new Set<number>();
+    for (const flow of state.flows.values()) {
+      const bytes = encodeMessage({ type: 'flow_mod', command: 'add', xid: 1, ...flow });
+      expect(bytes.length).toBeLessThan(65536);
+      if (flow.priority === PRIORITY.broadcast) {
+        for (const instruction of flow.instructions) if (instruction.type === 'apply_actions') for (const action of instruction.actions) if (action.type === 'output') outputs.add(action.port as number);
+      }
+    }
+    expect(outputs.size).toBe(5000);
   });
 });
