@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 
 /**
@@ -42,6 +43,8 @@ export interface AgentConfig {
   libvirtUri: string;
   ovsdbEndpoint: string;
   integrationBridge: string;
+  /** VXLAN tunnel endpoint address of this host (NFV_AGENT_TUNNEL_ADDRESS); unset: no tunnels to it. */
+  tunnelAddress: string | undefined;
   heartbeatIntervalMs: number;
   logLevel: LogLevel;
 }
@@ -108,9 +111,16 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env, defaultHos
     libvirtUri: env.NFV_AGENT_LIBVIRT_URI || 'qemu:///system',
     ovsdbEndpoint,
     integrationBridge: env.NFV_AGENT_INTEGRATION_BRIDGE || 'br-int',
+    tunnelAddress: parseAddress('NFV_AGENT_TUNNEL_ADDRESS', env.NFV_AGENT_TUNNEL_ADDRESS),
     heartbeatIntervalMs: parseSeconds(env, 'NFV_AGENT_HEARTBEAT_INTERVAL', 10),
     logLevel: parseLogLevel(env.NFV_LOG_LEVEL),
   };
+}
+
+function parseAddress(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (net.isIP(raw) === 0) throw new ConfigError(name, `"${raw}" is not an IPv4 or IPv6 address`);
+  return raw;
 }
 
 function parseDatapathType(raw: string | undefined): string | undefined {

@@ -79,10 +79,12 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
         repositories: repositories ?? sfcRepositories(store),
         controller,
         hostOfDatapath: (datapathId) => switches.hostOfDatapath(datapathId),
+        tunnelsOf: (hostId) => switches.tunnelsOf(hostId),
         logger: logger.child({ module: 'chain-programmer' }),
         auditIntervalMs: config.sfc.auditIntervalMs,
       });
       switches.on('binding_changed', () => void programmer?.schedule());
+      switches.on('tunnels_changed', () => void programmer?.schedule());
       programmer.start();
       await switches.start();
       void programmer.schedule();

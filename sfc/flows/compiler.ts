@@ -7,7 +7,7 @@ import type { Action, Bucket, Instruction, Match } from '../openflow/index.js';
 import { portRangeToMasks } from '../openflow/index.js';
 import type { ChainHop, ChainIntent, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
 import { addFlow, emptySwitchState, type DesiredFlow, type SwitchState } from './desired.js';
-import { cookieOf, groupIdOf, PRIORITY, TABLE } from './pipeline.js';
+import { cookieOf, groupIdOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
 
 /** What the compiler needs to know of a Neutron port. */
 export interface PortFacts {
@@ -28,6 +28,10 @@ export interface CompileInput {
   ports: ReadonlyMap<string, PortFacts>;
   /** The metadata value that stands for a network on the bridge. */
   networkTags: ReadonlyMap<string, bigint>;
+  /** Peer host id to the OpenFlow port number of this bridge's VXLAN tunnel to it. */
+  tunnels?: ReadonlyMap<string, number>;
+  /** The VNI a network's frames carry between hosts (its VLAN id or VXLAN segment); none: not carried. */
+  networkVnis?: ReadonlyMap<string, number>;
 }
 
 /** Why a chain is not (fully) programmed on a switch: readable by an operator, in the inspection view. */
@@ -49,12 +53,21 @@ const TRANSPORT_FIELDS: Readonly<Record<number, { src: 'tcp_src' | 'udp_src' | '
   132: { src: 'sctp_src', dst: 'sctp_dst' },
 };
 const FULL_MASK = 0xffffffffffffffffn;
+/** Network tags are 48 bits; the top bit of the metadata marks frames that came in from a tunnel. */
+const NETWORK_TAG_MASK = (1n << 48n) - 1n;
+const FROM_TUNNEL = 1n << 63n;
 /** Output actions per broadcast flow (16 bytes each, well inside one 64 KiB message), and tables to chain them over. */
 const BROADCAST_CHUNK = 2048;
 const BROADCAST_TABLES = 8;
 
 interface BoundPort extends PortFacts {
   ofport: number;
+}
+
+/** A port bound on a peer host this bridge has a tunnel to. */
+interface RemotePort extends PortFacts {
+  hostId: string;
+  tunnel: number;
 }
 
 /** The ports of every chain's service functions, primaries and backups. */
@@ -85,12 +98,17 @@ class SwitchCompiler {
   private readonly localById: Map<string, BoundPort>;
   private readonly serviceFunctionPorts: Set<string>;
   private readonly members = new Map<string, BoundPort[]>();
+  private readonly remoteById = new Map<string, RemotePort>();
 
   constructor(private readonly input: CompileInput) {
     this.local = [...input.ports.values()]
       .filter((port): port is BoundPort => port.hostId === input.hostId && port.ofport !== undefined && input.networkTags.has(port.networkId))
       .sort((a, b) => a.ofport - b.ofport);
     this.localById = new Map(this.local.map((port) => [port.id, port]));
+    for (const port of input.ports.values()) {
+      const tunnel = port.hostId === undefined || port.hostId === input.hostId ? undefined : input.tunnels?.get(port.hostId);
+      if (tunnel !== undefined && port.ofport !== undefined && input.networkTags.has(port.networkId)) this.remoteById.set(port.id, { ...port, hostId: port.hostId as string, tunnel });
+    }
     this.serviceFunctionPorts = serviceFunctionPorts(input.chains);
   }
 
@@ -116,41 +134,78 @@ class SwitchCompiler {
         tableId: TABLE.deliver,
         priority: PRIORITY.destination,
         cookie: delivery,
-        match: { metadata, eth_dst: port.macAddress },
+        match: { metadata: { value: metadata, mask: NETWORK_TAG_MASK }, eth_dst: port.macAddress },
         instructions: [apply([{ type: 'output', port: port.ofport }])],
       });
     }
-    for (const [networkId, metadata] of this.input.networkTags) {
-      const members = this.membersOf(networkId);
-      if (members.length === 0) continue;
-      // An OpenFlow message holds at most 64 KiB: a large network's broadcast continues in the next table.
-      const chunks = Math.min(Math.ceil(members.length / BROADCAST_CHUNK), BROADCAST_TABLES);
-      for (let chunk = 0; chunk < chunks; chunk += 1) {
-        const outputs: Action[] = members.slice(chunk * BROADCAST_CHUNK, (chunk + 1) * BROADCAST_CHUNK).map((port) => ({ type: 'output', port: port.ofport }));
-        const more = chunk + 1 < chunks ? [{ type: 'goto_table' as const, tableId: TABLE.broadcast + chunk }] : [];
-        this.add({
-          tableId: chunk === 0 ? TABLE.deliver : TABLE.broadcast + chunk - 1,
-          priority: PRIORITY.broadcast,
-          cookie: delivery,
-          match: { metadata, eth_dst: BROADCAST },
-          instructions: [apply(outputs), ...more],
-        });
-      }
-      if (members.length > BROADCAST_CHUNK * BROADCAST_TABLES) {
-        this.notices.push({ chainId: '', message: `network ${networkId} has ${members.length} ports on host ${this.input.hostId}: broadcasts reach the first ${BROADCAST_CHUNK * BROADCAST_TABLES}` });
-      }
-      for (const port of members) {
-        for (const address of port.ipAddresses) {
-          const v6 = address.includes(':');
-          this.add({
-            tableId: TABLE.resolve,
-            priority: PRIORITY.destination,
-            cookie: cookieOf('resolve'),
-            match: { metadata, eth_type: v6 ? ETHERTYPE.IPv6 : ETHERTYPE.IPv4, [v6 ? 'ipv6_dst' : 'ipv4_dst']: address },
-            instructions: [apply([{ type: 'set_field', field: 'eth_dst', value: port.macAddress }, { type: 'output', port: port.ofport }])],
-          });
-        }
-      }
+    for (const [networkId, metadata] of this.input.networkTags) this.network(networkId, metadata);
+  }
+
+  /**
+   * One network on this bridge: broadcast to its ports that are not service-function ports (and, for frames
+   * of local ports, to the peer hosts that have ports of it), resolution of destination IPs after a chain,
+   * delivery to its ports on peer hosts, and the way in for its frames arriving from tunnels.
+   */
+  private network(networkId: string, metadata: bigint): void {
+    const delivery = cookieOf('delivery');
+    const members = this.membersOf(networkId);
+    const vni = this.input.networkVnis?.get(networkId);
+    const remote = vni === undefined ? [] : [...this.remoteById.values()].filter((port) => port.networkId === networkId);
+    const remoteMembers = remote.filter((port) => !this.serviceFunctionPorts.has(port.id));
+    const peerTunnels = [...new Set(remoteMembers.map((port) => port.tunnel))].sort((a, b) => a - b);
+    if (vni !== undefined && (members.length > 0 || remote.length > 0)) {
+      this.add({
+        tableId: TABLE.ingress,
+        priority: PRIORITY.boundPort,
+        cookie: delivery,
+        match: { tunnel_id: BigInt(vni) },
+        instructions: [{ type: 'write_metadata', metadata: metadata | FROM_TUNNEL, mask: FULL_MASK }, { type: 'goto_table', tableId: TABLE.deliver }],
+      });
+    }
+    const toPeers: Action[] = vni === undefined || peerTunnels.length === 0 ? [] : [{ type: 'set_field', field: 'tunnel_id', value: BigInt(vni) }, ...peerTunnels.map((port): Action => ({ type: 'output', port }))];
+    this.broadcast(networkId, metadata, members, toPeers);
+    // Frames from a tunnel are flooded to local ports only (split horizon): the sender reached every peer.
+    if (toPeers.length > 0 && members.length > 0) this.broadcast(networkId, metadata | FROM_TUNNEL, members, []);
+    for (const port of remote) {
+      const viaTunnel: Action[] = [{ type: 'set_field', field: 'tunnel_id', value: BigInt(vni as number) }, { type: 'output', port: port.tunnel }];
+      this.add({ tableId: TABLE.deliver, priority: PRIORITY.destination, cookie: delivery, match: { metadata, eth_dst: port.macAddress }, instructions: [apply(viaTunnel)] });
+      if (!this.serviceFunctionPorts.has(port.id)) this.resolveTo(metadata, port, viaTunnel);
+    }
+    for (const port of members) this.resolveTo(metadata, port, [{ type: 'output', port: port.ofport }]);
+  }
+
+  /** Broadcast and multicast to local ports, then to peers; a large network continues over chained tables. */
+  private broadcast(networkId: string, metadata: bigint, members: readonly BoundPort[], toPeers: readonly Action[]): void {
+    if (members.length === 0 && toPeers.length === 0) return;
+    // An OpenFlow message holds at most 64 KiB: a large network's broadcast continues in the next table.
+    const chunks = Math.max(1, Math.min(Math.ceil(members.length / BROADCAST_CHUNK), BROADCAST_TABLES));
+    for (let chunk = 0; chunk < chunks; chunk += 1) {
+      const outputs: Action[] = members.slice(chunk * BROADCAST_CHUNK, (chunk + 1) * BROADCAST_CHUNK).map((port) => ({ type: 'output', port: port.ofport }));
+      const more = chunk + 1 < chunks ? [{ type: 'goto_table' as const, tableId: TABLE.broadcast + chunk }] : [];
+      this.add({
+        tableId: chunk === 0 ? TABLE.deliver : TABLE.broadcast + chunk - 1,
+        priority: PRIORITY.broadcast,
+        cookie: cookieOf('delivery'),
+        match: { metadata, eth_dst: BROADCAST },
+        instructions: [apply(chunk === 0 ? [...outputs, ...toPeers] : outputs), ...more],
+      });
+    }
+    if (members.length > BROADCAST_CHUNK * BROADCAST_TABLES) {
+      this.notices.push({ chainId: '', message: `network ${networkId} has ${members.length} ports on host ${this.input.hostId}: broadcasts reach the first ${BROADCAST_CHUNK * BROADCAST_TABLES}` });
+    }
+  }
+
+  /** After a chain: the packet gets the MAC of the port that owns its destination IP, and goes there. */
+  private resolveTo(metadata: bigint, port: PortFacts, delivery: Action[]): void {
+    for (const address of port.ipAddresses) {
+      const v6 = address.includes(':');
+      this.add({
+        tableId: TABLE.resolve,
+        priority: PRIORITY.destination,
+        cookie: cookieOf('resolve'),
+        match: { metadata, eth_type: v6 ? ETHERTYPE.IPv6 : ETHERTYPE.IPv4, [v6 ? 'ipv6_dst' : 'ipv4_dst']: address },
+        instructions: [apply([{ type: 'set_field', field: 'eth_dst', value: port.macAddress }, ...delivery])],
+      });
     }
   }
 
@@ -194,6 +249,17 @@ class SwitchCompiler {
         }
       }
     });
+    // A hop served here may be reached from a peer host: the tunnel key names the chain, direction and hop.
+    hops.forEach((hop, index) => {
+      if (!this.servesLocally(hop)) return;
+      this.add({
+        tableId: TABLE.ingress,
+        priority: PRIORITY.fromServiceFunction,
+        cookie: cookieOf('steer', chain.chainId, reverse | index),
+        match: { tunnel_id: BigInt(pathVni(chain.chainId, index, direction === 'reverse')) },
+        instructions: steering[index] as Instruction[],
+      });
+    });
     const first = steering[0] as Instruction[];
     for (const classifier of chain.classifiers) {
       const directed = direction === 'forward' ? classifier : reversedClassifier(classifier);
@@ -225,7 +291,12 @@ class SwitchCompiler {
       const actions = this.instanceActions(chain, groupHop, instance, position);
       return actions === undefined ? [] : [{ instance, actions }];
     });
-    if (reachable.length === 0) return undefined;
+    if (reachable.length === 0) {
+      // No instance here: to the peer host of the first instance that has one, which steers on by itself.
+      const remote = hop.instances.flatMap((instance) => [instance.entry, instance.backup?.entry]).map((id) => (id === undefined ? undefined : this.remoteById.get(id))).find((port) => port !== undefined);
+      if (!remote) return undefined;
+      return [apply([{ type: 'set_field', field: 'tunnel_id', value: BigInt(pathVni(chain.chainId, index, direction === 'reverse')) }, { type: 'output', port: remote.tunnel }])];
+    }
     if (reachable.length === 1 && reachable[0]) return [apply(reachable[0].actions)];
     const groupId = groupIdOf(chain.chainId, groupHop, 0);
     this.state.groups.set(groupId, {
@@ -234,6 +305,10 @@ class SwitchCompiler {
       buckets: reachable.map(({ instance, actions }) => ({ weight: instance.weight, actions })),
     });
     return [apply([{ type: 'group', groupId }])];
+  }
+
+  private servesLocally(hop: DirectedHop): boolean {
+    return hop.instances.some((instance) => this.localById.has(instance.entry) || (instance.backup !== undefined && this.localById.has(instance.backup.entry)));
   }
 
   private instanceActions(chain: ChainIntent, groupHop: number, instance: DirectedInstance, position: number): Action[] | undefined {

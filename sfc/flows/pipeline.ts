@@ -72,6 +72,17 @@ export function groupIdOf(chainId: number, hopIndex: number, slot: number): numb
   return (OUR_GROUP_BASE | ((chainId & 0xfff) << 16) | ((hopIndex & 0xff) << 8) | (slot & 0xff)) >>> 0;
 }
 
+/**
+ * The VXLAN key of a chain's packet between hosts: the top bit of the 24 marks a path (below it, keys are
+ * network segments), then direction, the chain id (12 bits) and the hop's index in its direction (7 bits).
+ */
+export const PATH_VNI_MARK = 0x800000;
+const REVERSE_VNI = 0x400000;
+
+export function pathVni(chainId: number, hopIndex: number, reverse: boolean): number {
+  return PATH_VNI_MARK | (reverse ? REVERSE_VNI : 0) | ((chainId & 0xfff) << 8) | (hopIndex & 0x7f);
+}
+
 export function isOurGroup(groupId: number): boolean {
   return ((groupId & OUR_GROUP_MASK) >>> 0) === OUR_GROUP_BASE;
 }

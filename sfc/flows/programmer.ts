@@ -5,7 +5,7 @@
  * made while a pass runs are served by one more pass, so bursts of API writes coalesce.
  */
 import type { Logger, Store } from '../../platform/index.js';
-import { PORTS, type Port } from '../../vim/networks/index.js';
+import { NETWORKS, PORTS, type Network, type Port } from '../../vim/networks/index.js';
 import type { SfcRepositories } from '../api/index.js';
 import { storedChainResources } from '../api/index.js';
 import { chainIntents } from '../chains/mapping.js';
@@ -14,6 +14,7 @@ import type { OpenFlowController, SwitchConnection } from '../openflow/index.js'
 import { compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
 import { renderChainOnSwitch, type RenderedChain } from './inspection.js';
 import { tracePath, type PathTrace, type TraceQuery } from './path-trace.js';
+import { PATH_VNI_MARK } from './pipeline.js';
 import { hasDrift, SwitchReconciler } from './reconciler.js';
 
 export interface ChainProgrammerOptions {
@@ -22,6 +23,8 @@ export interface ChainProgrammerOptions {
   controller: OpenFlowController;
   /** The registered host whose integration bridge has this datapath id. */
   hostOfDatapath(datapathId: bigint): string | undefined;
+  /** Peer host id to the ofport of the host bridge's tunnel to it; none: the host has no tunnels. */
+  tunnelsOf?(hostId: string): ReadonlyMap<string, number>;
   logger: Logger;
   /** How often each switch is compared with what we applied (0: never). */
   auditIntervalMs?: number;
@@ -39,6 +42,7 @@ export interface ChainSnapshot {
   chains: ChainIntent[];
   ports: Map<string, PortFacts>;
   networkTags: Map<string, bigint>;
+  networkVnis: Map<string, number>;
 }
 
 /** The metadata value of a network on the bridge: 48 bits of its UUID, stable across restarts. */
@@ -125,10 +129,16 @@ export class ChainProgrammer {
     const ports = (await this.options.store.collection<Port>(PORTS).query()).map(({ value }) => value);
     const networkTags = new Map<string, bigint>();
     for (const port of ports) networkTags.set(port.networkId, networkTagOf(port.networkId));
+    const networkVnis = new Map<string, number>();
+    for (const { value: network } of await this.options.store.collection<Network>(NETWORKS).query()) {
+      const vni = network.segment.segmentationId;
+      if (vni !== null && vni < PATH_VNI_MARK) networkVnis.set(network.id, vni);
+    }
     return {
       chains: chainIntents(resources),
       ports: new Map(ports.map((port) => [port.id, portFacts(port)])),
       networkTags,
+      networkVnis,
     };
   }
 
@@ -179,7 +189,7 @@ export class ChainProgrammer {
     if (this.switches.size === 0) return;
     const snapshot = await this.snapshot();
     for (const [datapathId, managed] of this.switches) {
-      const compiled = compileSwitch({ hostId: managed.hostId, ...snapshot });
+      const compiled = compileSwitch({ hostId: managed.hostId, ...snapshot, tunnels: this.options.tunnelsOf?.(managed.hostId) ?? new Map() });
       managed.notices = compiled.notices;
       try {
         if (managed.needsReplace) {

@@ -10,6 +10,7 @@ import { OvsdbClient, Vswitch, type CacheUpdate, type ConnectedEvent, type Ovsdb
 import { ensureIntegrationBridge } from './bridge.js';
 import { datapathIdOf } from './datapath.js';
 import { pluggedPorts } from './plugged.js';
+import { ensureTunnels, tunnelPorts, type TunnelPeer } from './tunnels.js';
 
 /** A registered host that has an OVSDB endpoint. */
 export interface SwitchHost {
@@ -17,6 +18,8 @@ export interface SwitchHost {
   name: string;
   ovsdbEndpoint: string;
   integrationBridge: string;
+  /** Where VXLAN tunnels of other hosts reach this one; undefined: this host has no tunnels. */
+  tunnelAddress: string | undefined;
 }
 
 export type BindingChange =
@@ -36,6 +39,10 @@ export interface HostSwitchOptions {
   logger: Logger;
   ovsdb: OvsdbTuning;
   onBindingChange: (change: BindingChange) => void;
+  /** The other hosts this one keeps a tunnel to (read on every full pass). */
+  peers: () => TunnelPeer[];
+  /** The tunnel ports (peer host to ofport) changed. */
+  onTunnelsChange: () => void;
 }
 
 /** The OVSDB tables whose changes can plug or unplug a port. */
@@ -47,6 +54,7 @@ export class HostSwitch {
   private readonly client: OvsdbClient;
   private readonly log: Logger;
   private vswitch: Vswitch | undefined;
+  private tunnelOfports = new Map<string, number>();
   /** Ports this switch has reported bound, with the ofport reported. */
   private readonly bound = new Map<string, number>();
   /** Plugged interfaces whose iface-id names no VIM port, by ofport: looked at again on full passes only. */
@@ -66,6 +74,11 @@ export class HostSwitch {
     this.client = new OvsdbClient({ ...options.ovsdb, remote: options.host.ovsdbEndpoint, logger: this.log });
     this.client.on('connected', (event) => this.onConnected(event));
     this.client.on('cache-updated', (update) => this.onCacheUpdated(update));
+  }
+
+  /** Peer host id to the OpenFlow port number of the tunnel to it, as last seen. */
+  get tunnels(): ReadonlyMap<string, number> {
+    return this.tunnelOfports;
   }
 
   get connected(): boolean {
@@ -160,6 +173,7 @@ export class HostSwitch {
     });
     if (outcome.kind === 'created') this.log.info({ bridge: this.host.integrationBridge }, 'integration bridge created');
     if (outcome.kind === 'corrected') this.log.info({ bridge: this.host.integrationBridge, drift: outcome.drift }, 'integration bridge corrected');
+    if (await ensureTunnels(this.vswitch, this.host.integrationBridge, this.host.tunnelAddress, this.options.peers())) this.log.info('tunnels to peer hosts updated');
     await this.bindingPass(true);
     if (!this.everSynced && !this.closed) {
       this.everSynced = true;
@@ -183,6 +197,11 @@ export class HostSwitch {
     if (full) for (const portId of await this.portsBoundHere()) candidates.add(portId);
     for (const portId of candidates) if (!plugged.has(portId)) await this.unbind(portId);
     for (const portId of [...this.unknown.keys()]) if (!plugged.has(portId)) this.unknown.delete(portId);
+    const tunnels = tunnelPorts(this.vswitch, this.host.integrationBridge);
+    if (!sameEntries(tunnels, this.tunnelOfports)) {
+      this.tunnelOfports = tunnels;
+      this.options.onTunnelsChange();
+    }
   }
 
   private async bind(portId: string, ofport: number): Promise<void> {
@@ -217,6 +236,10 @@ export class HostSwitch {
     const ports = await this.options.ports.query();
     return ports.filter(({ value }) => value.binding.hostId === this.host.id && value.binding.ofport !== null).map(({ value }) => value.id);
   }
+}
+
+function sameEntries(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  return a.size === b.size && [...a].every(([key, value]) => b.get(key) === value);
 }
 
 function hasChanges(update: CacheUpdate, table: string): boolean {

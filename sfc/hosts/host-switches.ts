@@ -9,6 +9,7 @@ import type { Logger, Store } from '../../platform/index.js';
 import { HOSTS, type Host } from '../../vim/index.js';
 import { PORTS, type Port, type PortBindings, type PortDirectory } from '../../vim/networks/index.js';
 import { HostSwitch, type BindingChange, type OvsdbTuning, type SwitchHost } from './host-switch.js';
+import type { TunnelPeer } from './tunnels.js';
 
 export interface HostSwitchesOptions {
   store: Store;
@@ -30,6 +31,8 @@ export interface HostSwitchesEvents {
   port_unbound: [portId: string];
   /** After `port_bound` or `port_unbound`: one event for listeners that recompute on any change. */
   binding_changed: [BindingChange];
+  /** A host's tunnel ports to its peers changed (added, removed, renumbered). */
+  tunnels_changed: [hostId: string];
 }
 
 export interface HostSwitchView {
@@ -54,6 +57,7 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
   private refreshesQueued = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private peers: TunnelPeer[] = [];
 
   constructor(private readonly options: HostSwitchesOptions) {
     super();
@@ -84,6 +88,11 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
   }
 
   /** The datapath id of a host's integration bridge, for a host we manage. */
+  /** Peer host id to the OpenFlow port number of the tunnel reaching it from this host's bridge. */
+  tunnelsOf(hostId: string): ReadonlyMap<string, number> {
+    return this.switches.get(hostId)?.tunnels ?? new Map();
+  }
+
   datapathOf(hostId: string): bigint | undefined {
     return this.switches.get(hostId)?.datapathId;
   }
@@ -131,6 +140,7 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
 
   private async refreshOnce(): Promise<void> {
     const wanted = new Map((await this.registeredHosts()).map((host) => [host.id, host]));
+    this.peers = [...wanted.values()].flatMap((host) => (host.tunnelAddress === undefined ? [] : [{ hostId: host.id, address: host.tunnelAddress }]));
     for (const [hostId, hostSwitch] of [...this.switches]) {
       const host = wanted.get(hostId);
       if (host && sameSwitch(host, hostSwitch.host)) continue;
@@ -166,6 +176,8 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
         logger: this.log,
         ovsdb: this.options.ovsdb ?? {},
         onBindingChange: (change) => this.announce(change),
+        peers: () => this.peers.filter((peer) => peer.hostId !== host.id),
+        onTunnelsChange: () => this.emit('tunnels_changed', host.id),
       });
       this.refused.delete(host.id);
       this.switches.set(host.id, hostSwitch);
@@ -182,7 +194,7 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
   private async registeredHosts(): Promise<SwitchHost[]> {
     const hosts = await this.options.store.collection<Host>(HOSTS).query();
     return hosts.flatMap(({ value: host }) =>
-      host.ovsdbEndpoint ? [{ id: host.id, name: host.name, ovsdbEndpoint: host.ovsdbEndpoint, integrationBridge: host.integrationBridge }] : [],
+      host.ovsdbEndpoint ? [{ id: host.id, name: host.name, ovsdbEndpoint: host.ovsdbEndpoint, integrationBridge: host.integrationBridge, tunnelAddress: host.tunnelAddress }] : [],
     );
   }
 
@@ -199,5 +211,5 @@ export class HostSwitches extends EventEmitter<HostSwitchesEvents> {
 }
 
 function sameSwitch(a: SwitchHost, b: SwitchHost): boolean {
-  return a.ovsdbEndpoint === b.ovsdbEndpoint && a.integrationBridge === b.integrationBridge;
+  return a.ovsdbEndpoint === b.ovsdbEndpoint && a.integrationBridge === b.integrationBridge && a.tunnelAddress === b.tunnelAddress;
 }

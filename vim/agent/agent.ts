@@ -72,6 +72,7 @@ export class HostAgent {
       libvirtUri: this.config.libvirtUri,
       ovsdb: this.config.ovsdbEndpoint,
       integrationBridge: this.config.integrationBridge,
+      ...(this.config.tunnelAddress !== undefined ? { tunnelAddress: this.config.tunnelAddress } : {}),
       inventory,
       ...(this.config.zoneId !== undefined ? { zoneId: this.config.zoneId } : {}),
     };

@@ -147,6 +147,7 @@ export function vimRoutes(context: VimApiContext) {
             libvirtUri: body.libvirtUri,
             ovsdbEndpoint: body.ovsdb,
             integrationBridge: body.integrationBridge,
+            ...(body.tunnelAddress !== undefined ? { tunnelAddress: body.tunnelAddress } : {}),
             ...(body.zoneId !== undefined ? { zoneId: body.zoneId } : {}),
             ...(discovered ? { inventory: discovered } : {}),
           }),

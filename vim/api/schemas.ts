@@ -132,6 +132,7 @@ export const hostRegistrationSchema = {
     libvirtUri: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[a-z][a-z0-9+.-]*:' },
     ovsdb: OVSDB_ENDPOINT,
     integrationBridge: NETDEV,
+    tunnelAddress: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
     sysfsRoot: { type: 'string', minLength: 1, maxLength: 4096 },
     physicalNetworks: { type: 'object', maxProperties: 256, propertyNames: NETDEV, additionalProperties: NAME },
     inventory: inventorySchema,
@@ -145,6 +146,8 @@ export interface HostRegistrationRequest {
   libvirtUri: string;
   ovsdb: string;
   integrationBridge: string;
+  /** The address this host's VXLAN tunnels start from (Neutron's `local_ip`): chains and networks spanning hosts. */
+  tunnelAddress?: string;
   sysfsRoot?: string;
   physicalNetworks?: Record<string, string>;
   inventory?: HostInventory;

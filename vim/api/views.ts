@@ -30,6 +30,7 @@ export interface HostView {
   libvirtUri: string;
   ovsdb: string | null;
   integrationBridge: string;
+  tunnelAddress: string | null;
   adminState: Host['adminState'];
   health: Host['health'];
   discovered: boolean;
@@ -73,6 +74,7 @@ export function hostView(host: Host, vfSettings: PendingVfSetting[] = []): HostV
     libvirtUri: host.libvirtUri,
     ovsdb: host.ovsdbEndpoint ?? null,
     integrationBridge: host.integrationBridge,
+    tunnelAddress: host.tunnelAddress ?? null,
     adminState: host.adminState,
     health: host.health,
     discovered: host.inventory !== undefined,

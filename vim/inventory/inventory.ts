@@ -62,6 +62,7 @@ export interface HostRegistration {
   libvirtUri: string;
   ovsdbEndpoint?: string;
   integrationBridge?: string;
+  tunnelAddress?: string;
   inventory?: HostInventory;
   adminState?: AdminState;
   health?: HostHealth;
@@ -145,6 +146,7 @@ export class Inventory {
         libvirtUri: registration.libvirtUri,
         ovsdbEndpoint: registration.ovsdbEndpoint,
         integrationBridge: registration.integrationBridge ?? DEFAULT_INTEGRATION_BRIDGE,
+        tunnelAddress: registration.tunnelAddress,
         adminState: registration.adminState ?? 'enabled',
         health: registration.health ?? 'up',
         inventory: registration.inventory,

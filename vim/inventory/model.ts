@@ -40,6 +40,8 @@ export interface Host extends Entity {
   ovsdbEndpoint: string | undefined;
   /** The OVS bridge VNFC ports are plugged into and SFC programs (`br-int` by convention). */
   integrationBridge: string;
+  /** Where VXLAN tunnels from other hosts reach this host's integration bridge; undefined: no tunnels. */
+  tunnelAddress?: string | undefined;
   adminState: AdminState;
   health: HostHealth;
   /** Undefined until the host is discovered: a valid host on which nothing is placed. */
