@@ -84,16 +84,54 @@ export function serviceFunctionPorts(chains: readonly ChainIntent[]): Set<string
   return ports;
 }
 
-export function compileSwitch(input: CompileInput): CompiledSwitch {
+/** The flows, groups and notices of one part of a switch's state: the base pipeline, or one chain. */
+interface Fragment {
+  key: string;
+  state: SwitchState;
+  notices: ChainNotice[];
+}
+
+/**
+ * What the next compile of the same switch may reuse: a fragment whose inputs (the key: the chain and the
+ * facts of every port it touches, or all ports for the base) did not change is kept as it is, objects and
+ * all, so that the reconciler's comparison of unchanged flows is an identity check.
+ */
+export class CompileCache {
+  base: Fragment | undefined;
+  networks = new Map<string, Fragment>();
+  chains = new Map<string, Fragment>();
+}
+
+export function compileSwitch(input: CompileInput, cache = new CompileCache()): CompiledSwitch {
   const compiler = new SwitchCompiler(input);
-  compiler.base();
-  for (const chain of [...input.chains].sort((a, b) => a.chainId - b.chainId)) compiler.chain(chain);
-  return { state: compiler.state, notices: compiler.notices };
+  const reuse = (cached: Fragment | undefined, key: string, build: () => void): Fragment => (cached?.key === key ? cached : compiler.capture(key, build));
+  cache.base = reuse(cache.base, compiler.baseKey(), () => compiler.base());
+  const fragments = [cache.base];
+  const networks = new Map<string, Fragment>();
+  for (const [networkId, tag] of input.networkTags) {
+    const fragment = reuse(cache.networks.get(networkId), compiler.networkKey(networkId), () => compiler.network(networkId, tag));
+    networks.set(networkId, fragment);
+    fragments.push(fragment);
+  }
+  cache.networks = networks;
+  const chains = new Map<string, Fragment>();
+  for (const chain of [...input.chains].sort((a, b) => a.chainId - b.chainId)) {
+    const fragment = reuse(cache.chains.get(chain.id), compiler.chainKey(chain), () => compiler.chain(chain));
+    chains.set(chain.id, fragment);
+    fragments.push(fragment);
+  }
+  cache.chains = chains;
+  const state = emptySwitchState();
+  for (const fragment of fragments) {
+    for (const [key, flow] of fragment.state.flows) if (!state.flows.has(key)) state.flows.set(key, flow);
+    for (const [groupId, group] of fragment.state.groups) if (!state.groups.has(groupId)) state.groups.set(groupId, group);
+  }
+  return { state, notices: fragments.flatMap((fragment) => fragment.notices) };
 }
 
 class SwitchCompiler {
-  readonly state = emptySwitchState();
-  readonly notices: ChainNotice[] = [];
+  private state = emptySwitchState();
+  private notices: ChainNotice[] = [];
   private readonly local: BoundPort[];
   private readonly localById: Map<string, BoundPort>;
   private readonly serviceFunctionPorts: Set<string>;
@@ -110,6 +148,44 @@ class SwitchCompiler {
       if (tunnel !== undefined && port.ofport !== undefined && input.networkTags.has(port.networkId)) this.remoteById.set(port.id, { ...port, hostId: port.hostId as string, tunnel });
     }
     this.serviceFunctionPorts = serviceFunctionPorts(input.chains);
+  }
+
+  /** Runs a build step into a fragment of its own. */
+  capture(key: string, build: () => void): Fragment {
+    this.state = emptySwitchState();
+    this.notices = [];
+    build();
+    return { key, state: this.state, notices: this.notices };
+  }
+
+  /** Everything the per-port flows depend on: the facts of the ports bound here. */
+  baseKey(): string {
+    return [this.input.hostId, ...this.local.map((port) => `${portFactsKey(port)}=${this.tagOf(port)}`)].join('\n');
+  }
+
+  /** Everything a network's flows depend on: its tag and VNI, its ports here and on peers, which serve functions. */
+  networkKey(networkId: string): string {
+    const parts = [this.input.hostId, networkId, String(this.input.networkTags.get(networkId)), String(this.input.networkVnis?.get(networkId) ?? '')];
+    for (const port of this.local) if (port.networkId === networkId) parts.push(`${portFactsKey(port)}|${this.serviceFunctionPorts.has(port.id) ? 'sf' : ''}`);
+    for (const port of this.remoteById.values()) if (port.networkId === networkId) parts.push(`${portFactsKey(port)}|${port.tunnel}|${this.serviceFunctionPorts.has(port.id) ? 'sf' : ''}`);
+    return parts.join('\n');
+  }
+
+  /** Everything one chain's flows depend on: the chain, its ports' facts and its entry ports. */
+  chainKey(chain: ChainIntent): string {
+    const ports = new Set<string>();
+    for (const hop of chain.hops) {
+      for (const instance of hop.instances) {
+        ports.add(instance.ingressPort).add(instance.egressPort);
+        if (instance.backup) ports.add(instance.backup.ingressPort).add(instance.backup.egressPort);
+      }
+    }
+    const facts = [...ports].map((id) => {
+      const port = this.input.ports.get(id);
+      return port ? `${portFactsKey(port)}|${this.remoteById.get(id)?.tunnel ?? ''}` : id;
+    });
+    const entries = chain.classifiers.flatMap((classifier) => [classifier, reversedClassifier(classifier)].map((directed) => this.entryPorts(chain, directed).map(portFactsKey).join(',')));
+    return [this.input.hostId, JSON.stringify(chain), ...facts, ...entries].join('\n');
   }
 
   /** Delivery by known MACs for every bound port, and the way into it from each port. */
@@ -138,7 +214,6 @@ class SwitchCompiler {
         instructions: [apply([{ type: 'output', port: port.ofport }])],
       });
     }
-    for (const [networkId, metadata] of this.input.networkTags) this.network(networkId, metadata);
   }
 
   /**
@@ -146,7 +221,7 @@ class SwitchCompiler {
    * of local ports, to the peer hosts that have ports of it), resolution of destination IPs after a chain,
    * delivery to its ports on peer hosts, and the way in for its frames arriving from tunnels.
    */
-  private network(networkId: string, metadata: bigint): void {
+  network(networkId: string, metadata: bigint): void {
     const delivery = cookieOf('delivery');
     const members = this.membersOf(networkId);
     const vni = this.input.networkVnis?.get(networkId);
@@ -362,6 +437,10 @@ class SwitchCompiler {
   private add(flow: DesiredFlow): void {
     addFlow(this.state, flow);
   }
+}
+
+function portFactsKey(port: PortFacts): string {
+  return `${port.id}@${port.hostId ?? ''}:${port.ofport ?? ''}:${port.networkId}:${port.macAddress}:${port.ipAddresses.join(' ')}:${port.portSecurity}`;
 }
 
 function apply(actions: Action[]): Instruction {

@@ -52,9 +52,11 @@ export function addFlow(state: SwitchState, flow: DesiredFlow): void {
 const stringify = (value: unknown): string => JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? `0x${item.toString(16)}` : item));
 
 export function sameFlow(a: DesiredFlow, b: DesiredFlow): boolean {
+  if (a === b) return true;
   return a.cookie === b.cookie && stringify(a.instructions) === stringify(b.instructions);
 }
 
 export function sameGroup(a: DesiredGroup, b: DesiredGroup): boolean {
+  if (a === b) return true;
   return a.groupType === b.groupType && stringify(a.buckets) === stringify(b.buckets);
 }

@@ -1,5 +1,5 @@
 /** The flow compiler (chain model -> a switch's flows and groups) and the reconciler that programs them. */
-export { classifierMatches, compileSwitch, serviceFunctionPorts, type ChainNotice, type CompiledSwitch, type CompileInput, type PortFacts } from './compiler.js';
+export { classifierMatches, CompileCache, compileSwitch, serviceFunctionPorts, type ChainNotice, type CompiledSwitch, type CompileInput, type PortFacts } from './compiler.js';
 export { emptySwitchState, flowKey, matchKey, type DesiredFlow, type DesiredGroup, type SwitchState } from './desired.js';
 export * from './pipeline.js';
 export { ChainProgrammer, networkTagOf, type ChainProgrammerOptions, type ChainSnapshot } from './programmer.js';

@@ -11,7 +11,7 @@ import { storedChainResources } from '../api/index.js';
 import { chainIntents } from '../chains/mapping.js';
 import type { ChainIntent } from '../chains/model.js';
 import type { OpenFlowController, SwitchConnection } from '../openflow/index.js';
-import { compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
+import { CompileCache, compileSwitch, type ChainNotice, type PortFacts } from './compiler.js';
 import { renderChainOnSwitch, type RenderedChain } from './inspection.js';
 import { tracePath, type PathTrace, type TraceQuery } from './path-trace.js';
 import { PATH_VNI_MARK } from './pipeline.js';
@@ -32,6 +32,7 @@ export interface ChainProgrammerOptions {
 
 interface ManagedSwitch {
   hostId: string;
+  cache: CompileCache;
   reconciler: SwitchReconciler;
   needsReplace: boolean;
   notices: ChainNotice[];
@@ -189,7 +190,7 @@ export class ChainProgrammer {
     if (this.switches.size === 0) return;
     const snapshot = await this.snapshot();
     for (const [datapathId, managed] of this.switches) {
-      const compiled = compileSwitch({ hostId: managed.hostId, ...snapshot, tunnels: this.options.tunnelsOf?.(managed.hostId) ?? new Map() });
+      const compiled = compileSwitch({ hostId: managed.hostId, ...snapshot, tunnels: this.options.tunnelsOf?.(managed.hostId) ?? new Map() }, managed.cache);
       managed.notices = compiled.notices;
       try {
         if (managed.needsReplace) {
@@ -214,7 +215,7 @@ export class ChainProgrammer {
       const hostId = this.options.hostOfDatapath(datapathId);
       if (hostId === undefined) continue;
       this.unknown.delete(datapathId);
-      this.switches.set(datapathId, { hostId, reconciler: new SwitchReconciler(connection), needsReplace: true, notices: [] });
+      this.switches.set(datapathId, { hostId, cache: new CompileCache(), reconciler: new SwitchReconciler(connection), needsReplace: true, notices: [] });
       this.options.logger.info({ hostId, datapathId: datapathId.toString(16) }, 'integration bridge connected');
     }
   }
