@@ -74,7 +74,7 @@ async function plug(ovs: OvsInstance, portIds: string[]): Promise<void> {
 async function main(): Promise<void> {
   const ovs = await OvsInstance.start('bench');
   const socket = controllerSocketIn(ovs);
-  let sfc = await SfcProduct.start(ovs, { controllerSocket: socket, env: { NFV_SFC_AUDIT_INTERVAL: '30' } });
+  let sfc = await SfcProduct.start(ovs, { controllerSocket: socket, env: { NFV_SFC_AUDIT_INTERVAL: '30', NFV_SFC_HOST_REFRESH_INTERVAL: '2' } });
   try {
     const post = async (resource: string, body: object): Promise<{ id: string; chain_id?: number }> => {
       const answer = (await sfc.call('POST', resource, body)) as Record<string, { id: string; chain_id?: number }>;
