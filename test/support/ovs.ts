@@ -45,8 +45,13 @@ export class OvsInstance {
     return { ...process.env, OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir, OVS_SYSCONFDIR: this.dir };
   }
 
-  static async start(label = 'host'): Promise<OvsInstance> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), OVS_DIR_PREFIX));
+  /**
+   * `within`: another instance whose directory holds this one's. ovs-vswitchd connects only to controller
+   * sockets under its own run directory, so a controller socket placed in the inner instance's directory is
+   * reachable from both (a two-host lab with one orchestrator).
+   */
+  static async start(label = 'host', options: { within?: OvsInstance } = {}): Promise<OvsInstance> {
+    const dir = fs.mkdtempSync(path.join(options.within?.dir ?? os.tmpdir(), OVS_DIR_PREFIX));
     // The switch's own namespace never speaks IPv6 itself: the veth ends there would otherwise send
     // neighbour discovery straight to the attached hosts, past the datapath.
     const namespace = await NetworkNamespace.create(label);

@@ -24,7 +24,7 @@ export class SfcProduct {
     readonly networkId: string,
   ) {}
 
-  static async start(ovs: OvsInstance, options: { env?: NodeJS.ProcessEnv; controllerSocket?: string } = {}): Promise<SfcProduct> {
+  static async start(ovs: OvsInstance, options: { env?: NodeJS.ProcessEnv; controllerSocket?: string; tunnelAddress?: string } = {}): Promise<SfcProduct> {
     const product = await startProduct({
       NFV_OPENFLOW_LISTEN: `unix:${options.controllerSocket ?? controllerSocketIn(ovs)}`,
       NFV_OVS_DATAPATH_TYPE: 'netdev',
@@ -33,9 +33,9 @@ export class SfcProduct {
       ...options.env,
     });
     try {
-      const host = await call(product, 'POST', '/vim/v1/hosts', { name: `sfc-${randomBytes(3).toString('hex')}`, libvirtUri: 'test:///default', ovsdb: ovs.ovsdbRemote, integrationBridge: INTEGRATION_BRIDGE });
+      const hostId = await registerHost(product, ovs, options.tunnelAddress);
       const network = await call(product, 'POST', '/v2.0/networks', { network: { name: 'chains' } });
-      const running = new SfcProduct(product, String((host as { id: string }).id), String((network as { network: { id: string } }).network.id));
+      const running = new SfcProduct(product, hostId, String((network as { network: { id: string } }).network.id));
       await running.waitForController(ovs);
       return running;
     } catch (error) {
@@ -56,6 +56,13 @@ export class SfcProduct {
     const running = new SfcProduct(product, previous.hostId, previous.networkId);
     await running.waitForController(ovs);
     return running;
+  }
+
+  /** Registers another harness switch as a host of this product; answers its host id once it is connected. */
+  async addHost(ovs: OvsInstance, tunnelAddress?: string): Promise<string> {
+    const hostId = await registerHost(this.product, ovs, tunnelAddress);
+    await this.waitForController(ovs);
+    return hostId;
   }
 
   async waitForController(ovs: OvsInstance): Promise<void> {
@@ -96,6 +103,17 @@ export class SfcProduct {
   async stopKeepingData(): Promise<void> {
     await this.product.application.close();
   }
+}
+
+async function registerHost(product: RunningProduct, ovs: OvsInstance, tunnelAddress: string | undefined): Promise<string> {
+  const host = (await call(product, 'POST', '/vim/v1/hosts', {
+    name: `sfc-${randomBytes(3).toString('hex')}`,
+    libvirtUri: 'test:///default',
+    ovsdb: ovs.ovsdbRemote,
+    integrationBridge: INTEGRATION_BRIDGE,
+    ...(tunnelAddress === undefined ? {} : { tunnelAddress }),
+  })) as { id: string };
+  return host.id;
 }
 
 export function controllerSocketIn(ovs: OvsInstance): string {
