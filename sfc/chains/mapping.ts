@@ -102,6 +102,7 @@ function portChainIntent(chain: PortChain, classifiers: Map<string, FlowClassifi
       ingressPort: pair.ingress,
       egressPort: pair.egress,
       weight: pair.service_function_parameters.weight,
+      mpls: pair.service_function_parameters.correlation === 'mpls',
       backup: undefined,
     })),
   }));

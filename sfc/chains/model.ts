@@ -57,6 +57,12 @@ export interface ServiceFunctionInstance {
   ingressPort: string;
   egressPort: string;
   weight: number;
+  /**
+   * The function reads the chain's MPLS label and returns packets with it (networking-sfc port pair
+   * `correlation: mpls`): it is sent packets labelled `(chain id << 8) | hop` and they are known by that
+   * label when they come back. Otherwise packets reach it unlabelled and are known by the port they return on.
+   */
+  mpls?: boolean;
   /** Standby instance taking over when the primary's ingress port goes down (TS `"P|B"`). */
   backup: { ingressPort: string; egressPort: string } | undefined;
 }

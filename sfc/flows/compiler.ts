@@ -7,7 +7,7 @@ import type { Action, Bucket, Instruction, Match } from '../openflow/index.js';
 import { portRangeToMasks } from '../openflow/index.js';
 import type { ChainHop, ChainIntent, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
 import { addFlow, emptySwitchState, type DesiredFlow, type SwitchState } from './desired.js';
-import { cookieOf, groupIdOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
+import { cookieOf, groupIdOf, mplsLabelOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
 
 /** What the compiler needs to know of a Neutron port. */
 export interface PortFacts {
@@ -46,6 +46,7 @@ export interface CompiledSwitch {
 }
 
 const ETHERTYPE = { IPv4: 0x0800, IPv6: 0x86dd } as const;
+const ETHERTYPE_MPLS = 0x8847;
 const BROADCAST: Match['eth_dst'] = { value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' };
 const TRANSPORT_FIELDS: Readonly<Record<number, { src: 'tcp_src' | 'udp_src' | 'sctp_src'; dst: 'tcp_dst' | 'udp_dst' | 'sctp_dst' }>> = {
   6: { src: 'tcp_src', dst: 'tcp_dst' },
@@ -308,18 +309,20 @@ class SwitchCompiler {
     hops.forEach((hop, index) => {
       const next = steering[index + 1] ?? this.toDestination(hop);
       if (next === undefined) return;
+      const groupHop = (direction === 'reverse' ? REVERSE_GROUP_HOP : 0) | index;
       for (const instance of hop.instances) {
         for (const exit of exitPortsOf(instance)) {
           const port = this.localPort(exit);
           if (!port) continue;
+          const cookie = cookieOf('steer', chain.chainId, reverse | (index + 1));
+          if (instance.mpls) {
+            // The label says which packet this is; an MPLS packet carries no inner ethertype, the chain's is used.
+            const match = { in_port: port.ofport, eth_type: ETHERTYPE_MPLS, mpls_label: mplsLabelOf(chain.chainId, groupHop) };
+            this.add({ tableId: TABLE.ingress, priority: PRIORITY.fromServiceFunction, cookie, match, instructions: poppingLabel(next, ethertypes[0] ?? ETHERTYPE.IPv4) });
+            continue;
+          }
           for (const eth_type of ethertypes) {
-            this.add({
-              tableId: TABLE.ingress,
-              priority: PRIORITY.fromServiceFunction,
-              cookie: cookieOf('steer', chain.chainId, reverse | (index + 1)),
-              match: { in_port: port.ofport, eth_type },
-              instructions: next,
-            });
+            this.add({ tableId: TABLE.ingress, priority: PRIORITY.fromServiceFunction, cookie, match: { in_port: port.ofport, eth_type }, instructions: next });
           }
         }
       }
@@ -389,11 +392,12 @@ class SwitchCompiler {
   private instanceActions(chain: ChainIntent, groupHop: number, instance: DirectedInstance, position: number): Action[] | undefined {
     const primary = this.localPort(instance.entry);
     const standby = instance.backup ? this.localPort(instance.backup.entry) : undefined;
+    const label = instance.mpls ? mplsLabelOf(chain.chainId, groupHop) : undefined;
     if (!primary && !standby) return undefined;
-    if (!standby || standby.id === primary?.id) return primary ? sendTo(primary) : undefined;
-    if (!primary) return sendTo(standby);
+    if (!standby || standby.id === primary?.id) return primary ? sendTo(primary, label) : undefined;
+    if (!primary) return sendTo(standby, label);
     const groupId = groupIdOf(chain.chainId, groupHop, position + 1);
-    const buckets: Bucket[] = [primary, standby].map((port) => ({ watchPort: port.ofport, actions: sendTo(port) }));
+    const buckets: Bucket[] = [primary, standby].map((port) => ({ watchPort: port.ofport, actions: sendTo(port, label) }));
     this.state.groups.set(groupId, { groupId, groupType: 'fast_failover', buckets });
     return [{ type: 'group', groupId }];
   }
@@ -448,11 +452,17 @@ function apply(actions: Action[]): Instruction {
 }
 
 /** A service function receives frames addressed to its own port, so that router-like SFs accept them. */
-function sendTo(port: BoundPort): Action[] {
-  return [
-    { type: 'set_field', field: 'eth_dst', value: port.macAddress },
-    { type: 'output', port: port.ofport },
-  ];
+function sendTo(port: BoundPort, mplsLabel?: number): Action[] {
+  const label: Action[] = mplsLabel === undefined ? [] : [{ type: 'push_mpls', ethertype: ETHERTYPE_MPLS }, { type: 'set_field', field: 'mpls_label', value: mplsLabel }];
+  return [...label, { type: 'set_field', field: 'eth_dst', value: port.macAddress }, { type: 'output', port: port.ofport }];
+}
+
+/** Back from an MPLS-aware function: the label goes, then the packet is steered on. */
+function poppingLabel(next: Instruction[], ethertype: number): Instruction[] {
+  const pop: Action = { type: 'pop_mpls', ethertype };
+  const [first, ...rest] = next;
+  if (first?.type === 'apply_actions') return [apply([pop, ...first.actions]), ...rest];
+  return [apply([pop]), ...next];
 }
 
 type Direction = 'forward' | 'reverse';
@@ -465,6 +475,7 @@ const REVERSE_GROUP_HOP = 0x80;
 interface DirectedInstance {
   id: string;
   weight: number;
+  mpls: boolean;
   entry: string;
   exit: string;
   backup: { entry: string; exit: string } | undefined;
@@ -481,8 +492,8 @@ function directedHops(chain: ChainIntent, direction: Direction): DirectedHop[] {
     position,
     instances: hop.instances.map((instance: ServiceFunctionInstance) =>
       direction === 'forward'
-        ? { id: instance.id, weight: instance.weight, entry: instance.ingressPort, exit: instance.egressPort, backup: instance.backup && { entry: instance.backup.ingressPort, exit: instance.backup.egressPort } }
-        : { id: instance.id, weight: instance.weight, entry: instance.egressPort, exit: instance.ingressPort, backup: instance.backup && { entry: instance.backup.egressPort, exit: instance.backup.ingressPort } },
+        ? { id: instance.id, weight: instance.weight, mpls: instance.mpls === true, entry: instance.ingressPort, exit: instance.egressPort, backup: instance.backup && { entry: instance.backup.ingressPort, exit: instance.backup.egressPort } }
+        : { id: instance.id, weight: instance.weight, mpls: instance.mpls === true, entry: instance.egressPort, exit: instance.ingressPort, backup: instance.backup && { entry: instance.backup.egressPort, exit: instance.backup.ingressPort } },
     ),
   }));
   return direction === 'forward' ? hops : hops.reverse();

@@ -83,6 +83,14 @@ export function pathVni(chainId: number, hopIndex: number, reverse: boolean): nu
   return PATH_VNI_MARK | (reverse ? REVERSE_VNI : 0) | ((chainId & 0xfff) << 8) | (hopIndex & 0x7f);
 }
 
+/**
+ * The MPLS label an MPLS-aware function sees: `(chain id << 8) | hop`, networking-sfc's layout, which is why
+ * chain ids stop at 4095 (20 bits). The hop byte is the group id's (top bit: reverse direction).
+ */
+export function mplsLabelOf(chainId: number, groupHop: number): number {
+  return ((chainId & 0xfff) << 8) | (groupHop & 0xff);
+}
+
 export function isOurGroup(groupId: number): boolean {
   return ((groupId & OUR_GROUP_MASK) >>> 0) === OUR_GROUP_BASE;
 }
