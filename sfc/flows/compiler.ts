@@ -4,8 +4,8 @@
  * The pipeline it targets is described in `pipeline.ts`.
  */
 import type { Action, Bucket, Instruction, Match } from '../openflow/index.js';
-import { portRangeToMasks } from '../openflow/index.js';
-import type { ChainHop, ChainIntent, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
+import { multipath, portRangeToMasks, type MultipathFields } from '../openflow/index.js';
+import type { ChainHop, ChainIntent, LoadBalanceField, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
 import { addFlow, emptySwitchState, type DesiredFlow, type SwitchState } from './desired.js';
 import { cookieOf, groupIdOf, mplsLabelOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
 
@@ -47,6 +47,8 @@ export interface CompiledSwitch {
 
 const ETHERTYPE = { IPv4: 0x0800, IPv6: 0x86dd } as const;
 const ETHERTYPE_MPLS = 0x8847;
+/** Cookie detail of the balancing slots' flows (they belong to the chain, not to one hop's return). */
+const BALANCE_SLOT = 0x7fff;
 const BROADCAST: Match['eth_dst'] = { value: '01:00:00:00:00:00', mask: '01:00:00:00:00:00' };
 const TRANSPORT_FIELDS: Readonly<Record<number, { src: 'tcp_src' | 'udp_src' | 'sctp_src'; dst: 'tcp_dst' | 'udp_dst' | 'sctp_dst' }>> = {
   6: { src: 'tcp_src', dst: 'tcp_dst' },
@@ -377,12 +379,36 @@ class SwitchCompiler {
     }
     if (reachable.length === 1 && reachable[0]) return [apply(reachable[0].actions)];
     const groupId = groupIdOf(chain.chainId, groupHop, 0);
+    if (hop.loadBalanceFields.length > 0) {
+      const fields = multipathFieldsFor(hop.loadBalanceFields);
+      if (fields) return this.balanceByFields(chain, groupId, fields, reachable);
+      this.notices.push({ chainId: chain.id, message: `lb_fields ${hop.loadBalanceFields.join(',')} cannot be hashed by Open vSwitch over OpenFlow 1.3: hop ${hop.position + 1} balances on the 5-tuple` });
+    }
     this.state.groups.set(groupId, {
       groupId,
       groupType: 'select',
       buckets: reachable.map(({ instance, actions }) => ({ weight: instance.weight, actions })),
     });
     return [apply([{ type: 'group', groupId }])];
+  }
+
+  /**
+   * A hop balanced on the operator's `lb_fields`: OpenFlow 1.3 carries no select-group hash fields (OVS takes
+   * `selection_method` in OpenFlow 1.5 only), so OVS's `multipath` hashes the fields into a register, and a
+   * table of weighted slots maps the hash to an instance.
+   */
+  private balanceByFields(chain: ChainIntent, key: number, fields: MultipathFields, reachable: Array<{ instance: DirectedInstance; actions: Action[] }>): Instruction[] {
+    const slots = weightedSlots(reachable.map(({ instance }) => instance.weight));
+    slots.forEach((index, slot) => {
+      this.add({
+        tableId: TABLE.balance,
+        priority: PRIORITY.destination,
+        cookie: cookieOf('steer', chain.chainId, BALANCE_SLOT),
+        match: { reg1: key, reg0: slot },
+        instructions: [apply((reachable[index] as { actions: Action[] }).actions)],
+      });
+    });
+    return [apply([{ type: 'set_field', field: 'reg1', value: key }, multipath(fields, slots.length, 0)]), { type: 'goto_table', tableId: TABLE.balance }];
   }
 
   private servesLocally(hop: DirectedHop): boolean {
@@ -484,12 +510,14 @@ interface DirectedInstance {
 interface DirectedHop {
   /** The hop's index in the chain's own (forward) order. */
   position: number;
+  loadBalanceFields: readonly LoadBalanceField[];
   instances: DirectedInstance[];
 }
 
 function directedHops(chain: ChainIntent, direction: Direction): DirectedHop[] {
   const hops = chain.hops.map((hop: ChainHop, position): DirectedHop => ({
     position,
+    loadBalanceFields: direction === 'forward' ? hop.loadBalanceFields : hop.loadBalanceFields.map(reversedField),
     instances: hop.instances.map((instance: ServiceFunctionInstance) =>
       direction === 'forward'
         ? { id: instance.id, weight: instance.weight, mpls: instance.mpls === true, entry: instance.ingressPort, exit: instance.egressPort, backup: instance.backup && { entry: instance.backup.ingressPort, exit: instance.backup.egressPort } }
@@ -501,6 +529,36 @@ function directedHops(chain: ChainIntent, direction: Direction): DirectedHop[] {
 
 function exitPortsOf(instance: DirectedInstance): string[] {
   return instance.backup && instance.backup.exit !== instance.exit ? [instance.exit, instance.backup.exit] : [instance.exit];
+}
+
+/** Slot count for weighted multipath balancing: weights are scaled down to fit. */
+const MAX_SLOTS = 64;
+
+/** Instance index per slot, each instance taking slots in proportion to its weight (at least one). */
+function weightedSlots(weights: readonly number[]): number[] {
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const scale = total > MAX_SLOTS ? MAX_SLOTS / total : 1;
+  return weights.flatMap((weight, index) => Array.from({ length: Math.max(1, Math.round(weight * scale)) }, () => index));
+}
+
+/**
+ * The hash OVS can compute that depends on no field outside `lb_fields` (so packets agreeing on them stay
+ * on one instance), covering as many of them as possible. The 4-tuple hash also covers the IP protocol.
+ */
+function multipathFieldsFor(fields: readonly LoadBalanceField[]): MultipathFields | undefined {
+  const has = (...wanted: LoadBalanceField[]): boolean => wanted.every((field) => fields.includes(field));
+  if (has('ip_src', 'ip_dst', 'tp_src', 'tp_dst')) return 'symmetric_l3l4+udp';
+  if (has('ip_src', 'ip_dst')) return 'symmetric_l3';
+  if (has('ip_src')) return 'nw_src';
+  if (has('ip_dst')) return 'nw_dst';
+  if (has('eth_src')) return 'eth_src';
+  return undefined;
+}
+
+/** A reply's source is the request's destination. */
+function reversedField(field: LoadBalanceField): LoadBalanceField {
+  const swapped: Partial<Record<LoadBalanceField, LoadBalanceField>> = { ip_src: 'ip_dst', ip_dst: 'ip_src', tp_src: 'tp_dst', tp_dst: 'tp_src', eth_src: 'eth_dst', eth_dst: 'eth_src' };
+  return swapped[field] ?? field;
 }
 
 /** The replies a classifier's traffic gets: sources and destinations swapped. */

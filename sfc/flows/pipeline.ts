@@ -5,6 +5,8 @@
  *   table 0  INGRESS  classification at a chain's entry ports, steering of traffic coming back from a
  *                     service function, then every other frame of a bound port to DELIVER with its network
  *                     in the metadata. Anything else is dropped.
+ *   table 3  BALANCE  a hop balanced on `lb_fields`: the hash `multipath` left in reg0, for the hop named in
+ *                     reg1, picks the instance.
  *   table 5  RESOLVE  after a chain's last hop: the destination IP picks the bound port that owns it and the
  *                     frame gets that port's MAC (a service function may have rewritten or not known it).
  *   table 10 DELIVER  L2 by the known MACs of bound ports on the frame's network, the way OVN's pipeline does
@@ -14,7 +16,7 @@
  *                     output list can hold.
  */
 
-export const TABLE = { ingress: 0, resolve: 5, deliver: 10, broadcast: 11 } as const;
+export const TABLE = { ingress: 0, balance: 3, resolve: 5, deliver: 10, broadcast: 11 } as const;
 
 export const PRIORITY = {
   classify: 300,

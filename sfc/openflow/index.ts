@@ -50,3 +50,4 @@ export {
 } from './messages.js';
 export { canonicalMatch, OFPVID_PRESENT, OXM_FIELDS, OxmValueError, type Match, type MatchValue, type OxmName, type OxmValue } from './oxm.js';
 export { portRangeToMasks } from './port-range.js';
+export { multipath, MULTIPATH_FIELDS, NICIRA_VENDOR, type MultipathFields } from './nicira.js';

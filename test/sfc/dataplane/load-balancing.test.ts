@@ -69,7 +69,7 @@ describe('networking-sfc chain with a load-balanced hop on Open vSwitch', () => 
     await ovs?.stop();
   });
 
-  async function createChain(weights: readonly number[]): Promise<void> {
+  async function createChain(weights: readonly number[], lbFields: readonly string[] = []): Promise<void> {
     const pairs: string[] = [];
     for (const [index, name] of INSTANCES.entries()) {
       const { ingress, egress } = instancePorts[index]!;
@@ -78,7 +78,9 @@ describe('networking-sfc chain with a load-balanced hop on Open vSwitch', () => 
       })) as Created;
       pairs.push(pair.port_pair!.id);
     }
-    const group = (await sfc.call('POST', '/v2.0/sfc/port_pair_groups', { port_pair_group: { name: 'lb', port_pairs: pairs } })) as Created;
+    const group = (await sfc.call('POST', '/v2.0/sfc/port_pair_groups', {
+      port_pair_group: { name: 'lb', port_pairs: pairs, port_pair_group_parameters: { lb_fields: lbFields } },
+    })) as Created;
     const created = (await sfc.call('POST', '/v2.0/sfc/port_chains', {
       port_chain: { name: 'EXT-LB-VM', port_pair_groups: [group.port_pair_group!.id], flow_classifiers: [classifierId] },
     })) as Created;
@@ -87,7 +89,8 @@ describe('networking-sfc chain with a load-balanced hop on Open vSwitch', () => 
     await waitFor('the SELECT group and the classifier flow', async () => {
       const groups = await ovs.installedGroups(INTEGRATION_BRIDGE);
       const flows = await ovs.installedFlows(INTEGRATION_BRIDGE);
-      const select = groups.find((line) => /type=select/.test(line));
+      // Without lb_fields a SELECT group spreads the flows; with them, the balancing table (3) does.
+      const select = lbFields.length === 0 ? groups.find((line) => /type=select/.test(line)) : flows.filter((flow) => flow.includes('table=3')).join(' ');
       const outputs = select ? [...select.matchAll(/output:(\d+)/g)].map((match) => Number(match[1])) : [];
       const classified = flows.some((flow) => /priority=300/.test(flow) && flow.includes(`in_port=${ext.ofport}`));
       return classified && ingressPorts.every((ofport) => outputs.includes(ofport)) ? true : undefined;
@@ -156,6 +159,20 @@ describe('networking-sfc chain with a load-balanced hop on Open vSwitch', () => 
     process.stdout.write(`load balancing, weights 1/1/4: ${distribution.join('/')} of ${FLOWS} flows\n`);
     expect(distribution[2]!).toBeGreaterThan(0.4 * FLOWS);
     expect(distribution[2]!).toBeGreaterThan(Math.max(distribution[0]!, distribution[1]!));
+  });
+
+  it('balances on lb_fields ip_src: every flow of one source on one instance, the sources spread', async () => {
+    await removeChain();
+    await createChain([1, 1, 1], ['ip_src']);
+    const sources = Array.from({ length: 12 }, (_, index) => `198.18.50.${100 + index}`);
+    for (const source of sources) await ext.namespace.exec('ip', ['addr', 'add', `${source}/24`, 'dev', ext.interfaceName]);
+    const captures: Capture[] = [];
+    for (const fn of functions) captures.push(await capture(fn.namespace, fn.ingress.interfaceName, `tcp and dst host ${vm.ip} and dst port 80`));
+    for (const source of sources) expect((await tcpFlows(ext.namespace, { to: vm.ip, port: 80, count: 8, from: source })).failed).toBe(0);
+    const seenBy = await Promise.all(captures.map(async (one) => new Set((await one.stop()).map((packet) => packet.srcIp))));
+    for (const source of sources) expect(seenBy.filter((seen) => seen.has(source)).length).toBe(1);
+    expect(seenBy.filter((seen) => sources.some((source) => seen.has(source))).length).toBeGreaterThanOrEqual(2);
+    await removeChain();
   });
 
   it('leaves no flow or group behind when the chain is deleted', async () => {

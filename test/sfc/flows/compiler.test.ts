@@ -176,4 +176,16 @@ describe('compiling one switch', () => {
     }
     expect(outputs.size).toBe(5000);
   });
+
+  it('balances on lb_fields with a multipath hash and weighted slots, and says when OVS cannot hash them', () => {
+    const hop = (fields: ChainIntent['hops'][number]['loadBalanceFields']) => [{ id: 'lb', loadBalanceFields: fields, instances: [instance('a', 'lb1In', 'lb1Out', 1), instance('b', 'lb2In', 'lb2Out', 3)] }];
+    const bySource = compile([chain(hop(['ip_src']))], ports);
+    const slots = [...bySource.state.flows.values()].filter((flow) => flow.tableId === TABLE.balance);
+    expect(slots.map((flow) => flow.match.reg0)).toEqual([0, 1, 2, 3]);
+    expect(slots.map((flow) => (flow.instructions[0] as { actions: Array<{ port?: unknown }> }).actions.at(-1)?.port)).toEqual([5, 7, 7, 7]);
+    expect(bySource.state.groups.size).toBe(0);
+    const unhashable = compile([chain(hop(['eth_dst']))], ports);
+    expect(unhashable.state.groups.get(groupIdOf(42, 0, 0))?.groupType).toBe('select');
+    expect(unhashable.notices.map((notice) => notice.message)).toEqual(['lb_fields eth_dst cannot be hashed by Open vSwitch over OpenFlow 1.3: hop 1 balances on the 5-tuple']);
+  });
 });
