@@ -70,6 +70,8 @@ export interface PathTraceInput {
   ports: ReadonlyMap<string, PortFacts>;
   /** What was last applied to each host's switch. */
   stateOf(hostId: string): SwitchState | undefined;
+  /** Peer host id to the ofport of the host bridge's tunnel to it. */
+  tunnelsOf?(hostId: string): ReadonlyMap<string, number>;
 }
 
 export function tracePath(input: PathTraceInput, query: TraceQuery): PathTrace | { problem: string } {
@@ -90,18 +92,38 @@ export function tracePath(input: PathTraceInput, query: TraceQuery): PathTrace |
   };
   const byOfport = (hostId: string, ofport: number): PortFacts | undefined => [...input.ports.values()].find((port) => port.hostId === hostId && port.ofport === ofport);
   const trace: PathTrace = { segments: [], hops: [], delivered_to: [], dropped: false, notes: [] };
-  let at: PortFacts = ingress;
+  let hostId = ingress.hostId;
+  let inPortName = ingress.id;
   for (let segment = 0; segment < MAX_SEGMENTS; segment += 1) {
-    const hostId = at.hostId as string;
     const state = input.stateOf(hostId);
     if (!state) return { problem: `the switch of host ${hostId} is not connected` };
     const result = traceSwitch(state, packet);
+    const tunnels = input.tunnelsOf?.(hostId) ?? new Map<string, number>();
+    const peerOf = (ofport: number): string | undefined => [...tunnels].find(([, tunnel]) => tunnel === ofport)?.[0];
     const outPorts = result.outputs.map((output) => byOfport(hostId, output.port));
-    trace.segments.push({ host_id: hostId, in_port: at.id, flows: result.steps.map(describeStep), out_ports: outPorts.map((port, index) => port?.id ?? `ofport ${result.outputs[index]?.port}`) });
+    trace.segments.push({
+      host_id: hostId,
+      in_port: inPortName,
+      flows: result.steps.map(describeStep),
+      out_ports: outPorts.map((port, index) => {
+        const ofport = result.outputs[index]?.port ?? 0;
+        const peer = peerOf(ofport);
+        return port?.id ?? (peer === undefined ? `ofport ${ofport}` : `tunnel to host ${peer}`);
+      }),
+    });
     if (result.steps.some((step) => step.kind === 'group' && step.groupType === 'select') && !trace.notes.includes(SELECT_NOTE)) trace.notes.push(SELECT_NOTE);
     if (result.dropped) {
       trace.dropped = true;
       return trace;
+    }
+    // Through a tunnel: on to the peer's switch, the packet keeping its tunnel key.
+    const tunnelled = result.outputs.find((output) => peerOf(output.port) !== undefined);
+    if (tunnelled) {
+      const peer = peerOf(tunnelled.port) as string;
+      packet = { ...tunnelled.packet, inPort: input.tunnelsOf?.(peer)?.get(hostId) ?? 0, metadata: undefined };
+      inPortName = `tunnel from host ${hostId}`;
+      hostId = peer;
+      continue;
     }
     const next = outPorts.map((port, index) => ({ port, output: result.outputs[index] })).find(({ port }) => port !== undefined && returns.has(port.id));
     if (!next?.port || !next.output) {
@@ -116,8 +138,9 @@ export function tracePath(input: PathTraceInput, query: TraceQuery): PathTrace |
       trace.dropped = true;
       return trace;
     }
-    packet = { ...next.output.packet, inPort: egress.ofport, metadata: undefined };
-    at = egress;
+    packet = { ...next.output.packet, inPort: egress.ofport, metadata: undefined, tunnelId: undefined };
+    hostId = egress.hostId;
+    inPortName = egress.id;
   }
   trace.notes.push(`stopped after ${MAX_SEGMENTS} service functions: a loop`);
   trace.dropped = true;

@@ -122,7 +122,10 @@ export class ChainProgrammer {
   /** Where a packet entering at a port would go through the flows as last applied to the switches. */
   async trace(query: TraceQuery): Promise<PathTrace | { problem: string }> {
     const snapshot = await this.snapshot();
-    return tracePath({ chains: snapshot.chains, ports: snapshot.ports, stateOf: (hostId) => this.reconcilerOf(hostId)?.current }, query);
+    return tracePath(
+      { chains: snapshot.chains, ports: snapshot.ports, stateOf: (hostId) => this.reconcilerOf(hostId)?.current, tunnelsOf: (hostId) => this.options.tunnelsOf?.(hostId) ?? new Map() },
+      query,
+    );
   }
 
   async snapshot(): Promise<ChainSnapshot> {

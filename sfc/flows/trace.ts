@@ -30,6 +30,8 @@ export interface TracePacket {
   dstPort?: number;
   /** The pipeline metadata; 0 when absent, as at the start of an OpenFlow pipeline. */
   metadata?: bigint;
+  /** The tunnel key it arrived with, or is to leave with; 0 when absent. */
+  tunnelId?: bigint;
 }
 
 export type TraceStep =
@@ -287,6 +289,8 @@ function packetField(packet: TracePacket, name: OxmName): bigint | undefined {
       return BigInt(packet.inPort);
     case 'metadata':
       return packet.metadata ?? 0n;
+    case 'tunnel_id':
+      return packet.tunnelId ?? 0n;
     case 'eth_dst':
       return macBits(packet.ethDst);
     case 'eth_src':
@@ -401,6 +405,9 @@ function setField(packet: TracePacket, name: OxmName, matchValue: MatchValue): v
       return;
     case 'metadata':
       packet.metadata = bits;
+      return;
+    case 'tunnel_id':
+      packet.tunnelId = bits;
       return;
     case 'eth_dst':
       packet.ethDst = macText(bits);

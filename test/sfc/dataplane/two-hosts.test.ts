@@ -24,13 +24,14 @@ describe('a chain across two hosts joined by VXLAN', () => {
   let peer: LabEndpoint;
   let fw: TransparentFunction;
   let web: TcpServer;
+  let hostB: string;
 
   beforeAll(async () => {
     ovsA = await OvsInstance.start('two-a');
     ovsB = await OvsInstance.start('two-b', { within: ovsA });
     underlay = await joinByUnderlay(ovsA, ovsB);
     sfc = await SfcProduct.start(ovsA, { tunnelAddress: underlay.aAddress, controllerSocket: controllerSocketIn(ovsB) });
-    await sfc.addHost(ovsB, underlay.bAddress);
+    hostB = await sfc.addHost(ovsB, underlay.bAddress);
     port.ext = await sfc.port('ext', '198.18.60.1');
     port.vm = await sfc.port('vm', '198.18.60.2');
     port.peer = await sfc.port('peer', '198.18.60.3');
@@ -82,5 +83,14 @@ describe('a chain across two hosts joined by VXLAN', () => {
     // Not classified: straight from EXT to the VM on A, the FW sees nothing.
     expect(await ping(ext.namespace, vm.ip, 3)).toBe(3);
     expect((await fw.counters()).redirected.forward - before).toBe(crossed);
+  });
+
+  it('traces the packet across both switches: through the tunnel to the FW on B and back to the VM on A', async () => {
+    const traced = (await sfc.call('POST', '/v2.0/sfc/traces', {
+      trace: { ingress_port: port.ext.id, protocol: 'tcp', source_ip: ext.ip, destination_ip: vm.ip, source_port: 40000, destination_port: 80 },
+    })) as { trace: { segments: Array<{ host_id: string }>; hops: Array<{ hop: number; ingress_port: string }>; delivered_to: string[] } };
+    expect(traced.trace.hops.map((hop) => [hop.hop, hop.ingress_port])).toEqual([[1, port.fwIn.id]]);
+    expect(traced.trace.delivered_to).toEqual([port.vm.id]);
+    expect(traced.trace.segments.map((segment) => segment.host_id)).toEqual([sfc.hostId, hostB, hostB, sfc.hostId]);
   });
 });
