@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createNfvoModule } from '../nfvo/index.js';
-import { createSfcModule } from '../sfc/index.js';
+import { createSfcModule, sfcPortUsers } from '../sfc/index.js';
 import { createVimModule } from '../vim/index.js';
 import { createVnfmModule } from '../vnfm/index.js';
 import { describeListenFailure, type Config } from './config.js';
@@ -33,7 +33,7 @@ export interface Application {
 }
 
 export function productModules(): ProductModule[] {
-  return [createNfvoModule(), createVnfmModule(), createVimModule(), createSfcModule()];
+  return [createNfvoModule(), createVnfmModule(), createVimModule({ portUsers: sfcPortUsers }), createSfcModule()];
 }
 
 /**

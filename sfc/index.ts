@@ -14,6 +14,7 @@ export * from './openflow/index.js';
 export * as ovsdb from './ovsdb/index.js';
 export { registerSfcApis, storedChainResources, type ChainDataplane, type SfcApiServices, type SfcRepositories } from './api/index.js';
 export { chainIntents, type ChainResources } from './chains/mapping.js';
+export { sfcPortUsers } from './api/port-users.js';
 export * from './chains/model.js';
 export { ChainProgrammer, type RenderedChain } from './flows/index.js';
 export { datapathIdHex, datapathIdOf, HostSwitches } from './hosts/index.js';

@@ -3,13 +3,14 @@
  * one HTTP server, and the watch over host agents' heartbeats that marks silent hosts down.
  */
 import type { FastifyInstance } from 'fastify';
-import type { PlatformServices, ProductModule } from '../platform/index.js';
+import type { PlatformServices, ProductModule, Store } from '../platform/index.js';
 import { HostHeartbeats } from './api/heartbeats.js';
 import { VIM_API_PREFIX, vimRoutes } from './api/routes.js';
 import { Inventory } from './inventory/inventory.js';
-import { registerNetworkApi } from './networks/index.js';
+import { registerNetworkApi, type PortUsers } from './networks/index.js';
 
-export function createVimModule(): ProductModule {
+/** `portUsers`: what other contexts use ports for (SFC), so that a port in use is not deleted. */
+export function createVimModule(options: { portUsers?: (store: Store) => PortUsers } = {}): ProductModule {
   let heartbeats: HostHeartbeats | undefined;
   return {
     name: 'vim',
@@ -18,7 +19,7 @@ export function createVimModule(): ProductModule {
       heartbeats = new HostHeartbeats(store, inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
       await heartbeats.load();
       await app.register(vimRoutes({ store, inventory, heartbeats, schedulerOptions: {} }), { prefix: VIM_API_PREFIX });
-      await registerNetworkApi(app, { store });
+      await registerNetworkApi(app, { store, ...(options.portUsers ? { portUsers: options.portUsers(store) } : {}) });
     },
     async start() {
       heartbeats?.start();

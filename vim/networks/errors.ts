@@ -4,6 +4,7 @@ import { neutronProblem, type NeutronErrorBody as PlatformNeutronErrorBody, type
 export type NeutronFault =
   | 'NetworkNotFound'
   | 'PortNotFound'
+  | 'PortInUse'
   | 'NetworkInUse'
   | 'MacAddressInUse'
   | 'IpAddressInUse'

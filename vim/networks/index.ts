@@ -5,20 +5,22 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../platform/index.js';
-import { Networks } from './networks.js';
+import { Networks, type PortUsers } from './networks.js';
 import { networkRoutes } from './routes.js';
 import { DEFAULT_SEGMENT_RANGES, type SegmentRanges } from './segments.js';
 
 export { checkIpAddress, checkMacAddress } from './addresses.js';
 export type { NeutronErrorBody, NeutronFault } from './errors.js';
 export { CLAIMS, NETWORKS, PORTS, type FixedIp, type Network, type NetworkType, type Port, type PortBindingState, type PortStatus, type Segment, type VnicType } from './model.js';
-export { Networks, type HostBinding, type PortBindings, type PortDirectory } from './networks.js';
+export { Networks, type HostBinding, type PortBindings, type PortDirectory, type PortUsers } from './networks.js';
 export { DEFAULT_SEGMENT_RANGES, type SegmentRange, type SegmentRanges } from './segments.js';
 
 export interface NetworkApiServices {
   store: Store;
   /** Defaults to VLANs 100-3999 on `physnet1`, no VXLAN. */
   segmentRanges?: SegmentRanges;
+  /** What other contexts use a port for: such a port cannot be deleted. */
+  portUsers?: PortUsers;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface NetworkApiServices {
  * other contexts read and the `PortBindings` the compute side reports to.
  */
 export async function registerNetworkApi(app: FastifyInstance, services: NetworkApiServices): Promise<Networks> {
-  const networks = new Networks(services.store, services.segmentRanges ?? DEFAULT_SEGMENT_RANGES);
+  const networks = new Networks(services.store, services.segmentRanges ?? DEFAULT_SEGMENT_RANGES, services.portUsers);
   await app.register(networkRoutes(networks));
   return networks;
 }

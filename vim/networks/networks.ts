@@ -77,6 +77,12 @@ export interface HostBinding {
 }
 
 /** The seam through which the compute side reports a port plugged on a host (ACTIVE) or unplugged (DOWN). */
+/** Other contexts' resources that name a port: a port in use cannot be deleted. */
+export interface PortUsers {
+  /** Readable names of what uses the port ("Port Pair <id>"); empty when nothing does. */
+  usersOf(portId: string): Promise<string[]>;
+}
+
 export interface PortBindings {
   /** Undefined when the port does not exist. */
   markBound(portId: string, binding: HostBinding): Promise<Port | undefined>;
@@ -118,6 +124,7 @@ export class Networks implements PortDirectory, PortBindings {
   constructor(
     private readonly store: Store,
     private readonly ranges: SegmentRanges,
+    private readonly portUsers?: PortUsers,
   ) {
     this.networks = store.collection<Network>(NETWORKS);
     this.ports = store.collection<Port>(PORTS);
@@ -346,6 +353,9 @@ export class Networks implements PortDirectory, PortBindings {
   }
 
   async deletePort(principal: Principal, portId: string): Promise<void> {
+    await this.visiblePort(principal, portId);
+    const users = (await this.portUsers?.usersOf(portId)) ?? [];
+    if (users.length > 0) throw neutronError(409, 'PortInUse', `Port ${portId} is in use by ${users.join(', ')}.`);
     await retried(async () => {
       const found = await this.visiblePort(principal, portId);
       try {

@@ -128,6 +128,14 @@ describe('Traffic Steering chain EXT -> FW -> LB -> VM on Open vSwitch', () => {
     expect(after.lb.redirected).toEqual(before.lb.redirected);
   });
 
+  it('refuses to delete a port the chain uses, naming the chain', async () => {
+    const refused = await sfc.product.request(`/v2.0/ports/${port.fwIn.id}`, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    const body = (await refused.json()) as { NeutronError: { type: string; message: string } };
+    expect(body.NeutronError).toMatchObject({ type: 'PortInUse', message: `Port ${port.fwIn.id} is in use by Port Chain ${chainId}.` });
+    expect(((await sfc.call('GET', `/v2.0/ports/${port.fwIn.id}`)) as { port: { id: string } }).port.id).toBe(port.fwIn.id);
+  });
+
   it('stops steering when the chain is deleted, and leaves none of its flows behind', async () => {
     await sfc.call('DELETE', `/v2.0/ts/port_chains/${chainId}`);
     await waitFor('the chain flows to go', async () => ((await ovs.installedFlows(INTEGRATION_BRIDGE)).some((flow) => /priority=300/.test(flow)) ? undefined : true));
