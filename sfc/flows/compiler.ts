@@ -139,6 +139,7 @@ class SwitchCompiler {
   private readonly localById: Map<string, BoundPort>;
   private readonly serviceFunctionPorts: Set<string>;
   private readonly members = new Map<string, BoundPort[]>();
+  private readonly memberKeys = new Map<string, string>();
   private readonly remoteById = new Map<string, RemotePort>();
 
   constructor(private readonly input: CompileInput) {
@@ -187,8 +188,29 @@ class SwitchCompiler {
       const port = this.input.ports.get(id);
       return port ? `${portFactsKey(port)}|${this.remoteById.get(id)?.tunnel ?? ''}` : id;
     });
-    const entries = chain.classifiers.flatMap((classifier) => [classifier, reversedClassifier(classifier)].map((directed) => this.entryPorts(chain, directed).map(portFactsKey).join(',')));
-    return [this.input.hostId, JSON.stringify(chain), ...facts, ...entries].join('\n');
+    const directed = chain.classifiers.flatMap((classifier) => (chain.symmetric ? [classifier, reversedClassifier(classifier)] : [classifier]));
+    return [this.input.hostId, JSON.stringify(chain), ...facts, ...directed.map((classifier) => this.entryKey(chain, classifier))].join('\n');
+  }
+
+  /** `entryPorts` as text; a network's member list is written once per compile, however many chains use it. */
+  private entryKey(chain: ChainIntent, classifier: TrafficClassifier): string {
+    if (classifier.logicalSourcePort !== undefined) {
+      const port = this.localPort(classifier.logicalSourcePort);
+      return port ? portFactsKey(port) : '';
+    }
+    const networkId = this.chainNetwork(chain);
+    if (networkId === undefined) return '';
+    let key = this.memberKeys.get(networkId);
+    if (key === undefined) {
+      key = this.membersOf(networkId).map(portFactsKey).join(',');
+      this.memberKeys.set(networkId, key);
+    }
+    return key;
+  }
+
+  private chainNetwork(chain: ChainIntent): string | undefined {
+    const firstIngress = chain.hops[0]?.instances[0]?.ingressPort;
+    return firstIngress === undefined ? undefined : this.input.ports.get(firstIngress)?.networkId;
   }
 
   /** Delivery by known MACs for every bound port, and the way into it from each port. */
@@ -441,8 +463,7 @@ class SwitchCompiler {
       const port = this.localPort(classifier.logicalSourcePort);
       return port ? [port] : [];
     }
-    const firstIngress = chain.hops[0]?.instances[0]?.ingressPort;
-    const networkId = firstIngress === undefined ? undefined : this.input.ports.get(firstIngress)?.networkId;
+    const networkId = this.chainNetwork(chain);
     return networkId === undefined ? [] : this.membersOf(networkId);
   }
 

@@ -132,7 +132,7 @@ export class ChainProgrammer {
     const resources = await storedChainResources(this.options.repositories);
     const ports = (await this.options.store.collection<Port>(PORTS).query()).map(({ value }) => value);
     const networkTags = new Map<string, bigint>();
-    for (const port of ports) networkTags.set(port.networkId, networkTagOf(port.networkId));
+    for (const port of ports) if (!networkTags.has(port.networkId)) networkTags.set(port.networkId, networkTagOf(port.networkId));
     const networkVnis = new Map<string, number>();
     for (const { value: network } of await this.options.store.collection<Network>(NETWORKS).query()) {
       const vni = network.segment.segmentationId;
