@@ -33,7 +33,8 @@ export interface Application {
 }
 
 export function productModules(): ProductModule[] {
-  return [createNfvoModule(), createVnfmModule(), createVimModule({ portUsers: sfcPortUsers }), createSfcModule()];
+  const sfc = createSfcModule();
+  return [createNfvoModule(), createVnfmModule(), createVimModule({ portUsers: sfcPortUsers, onPortsChanged: () => sfc.portsChanged() }), sfc];
 }
 
 /**

@@ -57,6 +57,7 @@ export {
   type NeutronErrorBody,
 } from './http/neutron.js';
 export { createHttpServer, type HttpServerOptions } from './http/server.js';
+export { onSuccessfulWrite } from './http/writes.js';
 export {
   absoluteUri,
   apiVersionsOf,

@@ -23,6 +23,8 @@ export interface SfcModule extends ProductModule {
   /** Present once the module has started. */
   readonly programmer: ChainProgrammer | undefined;
   readonly hostSwitches: HostSwitches | undefined;
+  /** Networks or ports were written: the switches are recomputed from them. */
+  portsChanged(): void;
 }
 
 /**
@@ -42,6 +44,9 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
     },
     get hostSwitches() {
       return hostSwitches;
+    },
+    portsChanged() {
+      void programmer?.portsChanged();
     },
     async registerApis(app, { store }) {
       ports = options.ports ?? new Networks(store, DEFAULT_SEGMENT_RANGES);
@@ -84,7 +89,7 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
         logger: logger.child({ module: 'chain-programmer' }),
         auditIntervalMs: config.sfc.auditIntervalMs,
       });
-      switches.on('binding_changed', () => void programmer?.schedule());
+      switches.on('binding_changed', () => void programmer?.portsChanged());
       switches.on('tunnels_changed', () => void programmer?.schedule());
       programmer.start();
       await switches.start();

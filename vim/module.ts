@@ -9,8 +9,11 @@ import { VIM_API_PREFIX, vimRoutes } from './api/routes.js';
 import { Inventory } from './inventory/inventory.js';
 import { registerNetworkApi, type PortUsers } from './networks/index.js';
 
-/** `portUsers`: what other contexts use ports for (SFC), so that a port in use is not deleted. */
-export function createVimModule(options: { portUsers?: (store: Store) => PortUsers } = {}): ProductModule {
+/**
+ * `portUsers`: what other contexts use ports for (SFC), so that a port in use is not deleted;
+ * `onPortsChanged`: told after every network or port write (SFC recomputes the switches).
+ */
+export function createVimModule(options: { portUsers?: (store: Store) => PortUsers; onPortsChanged?: () => void } = {}): ProductModule {
   let heartbeats: HostHeartbeats | undefined;
   return {
     name: 'vim',
@@ -19,7 +22,11 @@ export function createVimModule(options: { portUsers?: (store: Store) => PortUse
       heartbeats = new HostHeartbeats(store, inventory, config.vim.heartbeatTimeoutMs, logger.child({ module: 'vim' }));
       await heartbeats.load();
       await app.register(vimRoutes({ store, inventory, heartbeats, schedulerOptions: {} }), { prefix: VIM_API_PREFIX });
-      await registerNetworkApi(app, { store, ...(options.portUsers ? { portUsers: options.portUsers(store) } : {}) });
+      await registerNetworkApi(app, {
+        store,
+        ...(options.portUsers ? { portUsers: options.portUsers(store) } : {}),
+        ...(options.onPortsChanged ? { onChange: options.onPortsChanged } : {}),
+      });
     },
     async start() {
       heartbeats?.start();

@@ -3,7 +3,7 @@
  * stored as their own resources and mapped onto the one chain model by `sfc/chains`.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../../platform/index.js';
+import { onSuccessfulWrite, type Store } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
 import { dataplaneRoutes, type ChainDataplane } from './dataplane.js';
 import { sfcRepositories, type SfcRepositories } from './repositories.js';
@@ -33,11 +33,7 @@ export async function registerSfcApis(app: FastifyInstance, services: SfcApiServ
   const repositories = sfcRepositories(services.store);
   const { onChange } = services;
   await app.register(async (scope) => {
-    if (onChange) {
-      scope.addHook('onResponse', async (request, reply) => {
-        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) onChange();
-      });
-    }
+    if (onChange) onSuccessfulWrite(scope, onChange);
     await scope.register(new NetworkingSfc(repositories, services.ports).routes());
     await scope.register(new TrafficSteering(repositories, services.ports).routes());
   });

@@ -62,6 +62,7 @@ export class ChainProgrammer {
   private waiters: Array<{ generation: number; resolve: () => void }> = [];
   private auditTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private networkFacts: Omit<ChainSnapshot, 'chains'> | undefined;
   private readonly onSwitchUp = (connection: SwitchConnection): void => this.connected(connection);
   private readonly onSwitchDown = (connection: SwitchConnection): void => this.disconnected(connection);
 
@@ -93,6 +94,7 @@ export class ChainProgrammer {
   /** Compares every switch with what was applied; drift makes the next pass replace that switch's state. */
   audit(): Promise<void> {
     this.auditRequested = true;
+    this.networkFacts = undefined;
     return this.schedule();
   }
 
@@ -128,8 +130,23 @@ export class ChainProgrammer {
     );
   }
 
+  /** The ports and networks changed (a binding, a port written through the VIM's API): read them again. */
+  portsChanged(): Promise<void> {
+    this.networkFacts = undefined;
+    return this.schedule();
+  }
+
   async snapshot(): Promise<ChainSnapshot> {
     const resources = await storedChainResources(this.options.repositories);
+    this.networkFacts ??= await this.readNetworkFacts();
+    return { chains: chainIntents(resources), ...this.networkFacts };
+  }
+
+  /**
+   * Ports and networks, kept between passes: the chain APIs change far more often than ports do, and a pass
+   * should not read thousands of ports for each chain written. Bindings and audits read them again.
+   */
+  private async readNetworkFacts(): Promise<Omit<ChainSnapshot, 'chains'>> {
     const ports = (await this.options.store.collection<Port>(PORTS).query()).map(({ value }) => value);
     const networkTags = new Map<string, bigint>();
     for (const port of ports) if (!networkTags.has(port.networkId)) networkTags.set(port.networkId, networkTagOf(port.networkId));
@@ -138,12 +155,7 @@ export class ChainProgrammer {
       const vni = network.segment.segmentationId;
       if (vni !== null && vni < PATH_VNI_MARK) networkVnis.set(network.id, vni);
     }
-    return {
-      chains: chainIntents(resources),
-      ports: new Map(ports.map((port) => [port.id, portFacts(port)])),
-      networkTags,
-      networkVnis,
-    };
+    return { ports: new Map(ports.map((port) => [port.id, portFacts(port)])), networkTags, networkVnis };
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * a port bound to a host.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../../platform/index.js';
+import { onSuccessfulWrite, type Store } from '../../platform/index.js';
 import { Networks, type PortUsers } from './networks.js';
 import { networkRoutes } from './routes.js';
 import { DEFAULT_SEGMENT_RANGES, type SegmentRanges } from './segments.js';
@@ -21,6 +21,8 @@ export interface NetworkApiServices {
   segmentRanges?: SegmentRanges;
   /** What other contexts use a port for: such a port cannot be deleted. */
   portUsers?: PortUsers;
+  /** Called after every successful write of a network or port. */
+  onChange?: () => void;
 }
 
 /**
@@ -29,6 +31,10 @@ export interface NetworkApiServices {
  */
 export async function registerNetworkApi(app: FastifyInstance, services: NetworkApiServices): Promise<Networks> {
   const networks = new Networks(services.store, services.segmentRanges ?? DEFAULT_SEGMENT_RANGES, services.portUsers);
-  await app.register(networkRoutes(networks));
+  const { onChange } = services;
+  await app.register(async (scope) => {
+    if (onChange) onSuccessfulWrite(scope, onChange);
+    await scope.register(networkRoutes(networks));
+  });
   return networks;
 }

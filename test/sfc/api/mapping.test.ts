@@ -78,11 +78,11 @@ describe('networking-sfc to ChainIntent', () => {
             id: 'lb',
             loadBalanceFields: ['ip_src', 'tp_dst'],
             instances: [
-              { id: 'lb1', ingressPort: 'lb1-in', egressPort: 'lb1-out', weight: 3, backup: undefined },
-              { id: 'lb2', ingressPort: 'lb2-in', egressPort: 'lb2-out', weight: 1, backup: undefined },
+              { id: 'lb1', ingressPort: 'lb1-in', egressPort: 'lb1-out', weight: 3, mpls: false, backup: undefined },
+              { id: 'lb2', ingressPort: 'lb2-in', egressPort: 'lb2-out', weight: 1, mpls: false, backup: undefined },
             ],
           },
-          { id: 'fw', loadBalanceFields: [], instances: [{ id: 'fw1', ingressPort: 'fw1-in', egressPort: 'fw1-out', weight: 1, backup: undefined }] },
+          { id: 'fw', loadBalanceFields: [], instances: [{ id: 'fw1', ingressPort: 'fw1-in', egressPort: 'fw1-out', weight: 1, mpls: false, backup: undefined }] },
         ],
       },
     ]);
