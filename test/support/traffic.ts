@@ -120,18 +120,24 @@ export interface TcpServer {
   close(): Promise<void>;
 }
 
-/**
- * A TCP server in `ns` on `ip:port`. Each connection sends one line and gets back one line,
- * `echo <line> from <client ip>:<client port> to <server ip>:<server port>`, then the server closes it.
- */
-export async function tcpServer(ns: NetworkNamespace, ip: string, port: number): Promise<TcpServer> {
-  const agent = Agent.start(ns, 'tcp-server', { ip, port });
+/** A long-running agent (server, sink) once it says it listens; stopped if it never does. */
+async function readyAgent(ns: NetworkNamespace, kind: string, args: object): Promise<Agent> {
+  const agent = Agent.start(ns, kind, args);
   try {
     await agent.next('ready', 10000);
   } catch (error) {
     await agent.stop();
     throw error;
   }
+  return agent;
+}
+
+/**
+ * A TCP server in `ns` on `ip:port`. Each connection sends one line and gets back one line,
+ * `echo <line> from <client ip>:<client port> to <server ip>:<server port>`, then the server closes it.
+ */
+export async function tcpServer(ns: NetworkNamespace, ip: string, port: number): Promise<TcpServer> {
+  const agent = await readyAgent(ns, 'tcp-server', { ip, port });
   return {
     ip,
     port,
@@ -247,13 +253,7 @@ export interface UdpSink {
 
 /** A UDP receiver in `ns` on `ip:port` that records the sequence numbers `udpStream` puts in its datagrams. */
 export async function udpSink(ns: NetworkNamespace, ip: string, port: number): Promise<UdpSink> {
-  const agent = Agent.start(ns, 'udp-sink', { ip, port });
-  try {
-    await agent.next('ready', 10000);
-  } catch (error) {
-    await agent.stop();
-    throw error;
-  }
+  const agent = await readyAgent(ns, 'udp-sink', { ip, port });
   return {
     ip,
     port,

@@ -5,6 +5,7 @@ import { compileSwitch, hasDrift, OUR_COOKIE, SwitchReconciler, type PortFacts, 
 import { NetworkNamespace } from '../../support/netns.js';
 import { connectBridge, startController } from '../../support/openflow.js';
 import { OvsInstance } from '../../support/ovs.js';
+import { ADDRESSES, webChainIntent } from './web-chain-intent.js';
 
 const BRIDGE = 'br-int';
 const HOST = 'host-1';
@@ -12,44 +13,16 @@ const NETWORK = randomUUID();
 const TAGS = new Map([[NETWORK, 0x1234n]]);
 
 type Role = 'ext' | 'vm' | 'fwIn' | 'fwOut' | 'lbIn' | 'lbOut' | 'fw2In' | 'fw2Out';
-const ADDRESSES: Record<Role, { mac: string; ip: string }> = {
-  ext: { mac: 'fa:16:3e:00:00:01', ip: '198.18.10.1' },
-  vm: { mac: 'fa:16:3e:00:00:02', ip: '198.18.10.2' },
-  fwIn: { mac: 'fa:16:3e:00:01:01', ip: '198.18.10.11' },
-  fwOut: { mac: 'fa:16:3e:00:01:02', ip: '198.18.10.12' },
-  lbIn: { mac: 'fa:16:3e:00:02:01', ip: '198.18.10.21' },
-  lbOut: { mac: 'fa:16:3e:00:02:02', ip: '198.18.10.22' },
-  fw2In: { mac: 'fa:16:3e:00:03:01', ip: '198.18.10.31' },
-  fw2Out: { mac: 'fa:16:3e:00:03:02', ip: '198.18.10.32' },
-};
+const ROLES: readonly Role[] = ['ext', 'vm', 'fwIn', 'fwOut', 'lbIn', 'lbOut', 'fw2In', 'fw2Out'];
 
 function chain(overrides: Partial<ChainIntent> = {}): ChainIntent {
-  return {
-    id: 'chain-web',
-    tenantId: 'tenant',
-    api: 'traffic-steering',
-    chainId: 7,
-    correlation: 'none',
-    symmetric: false,
-    classifiers: [
-      {
-        id: 'http',
-        ethertype: 'IPv4',
-        protocol: 6,
-        sourcePrefix: undefined,
-        destinationPrefix: '198.18.10.2/32',
-        sourcePorts: [],
-        destinationPorts: [{ min: 80, max: 80 }],
-        logicalSourcePort: undefined,
-        logicalDestinationPort: undefined,
-      },
-    ],
-    hops: [
+  return webChainIntent(
+    [
       { id: 'fw', loadBalanceFields: [], instances: [{ id: 'fw', ingressPort: 'fwIn', egressPort: 'fwOut', weight: 1, backup: { ingressPort: 'fw2In', egressPort: 'fw2Out' } }] },
       { id: 'lb', loadBalanceFields: [], instances: [{ id: 'lb', ingressPort: 'lbIn', egressPort: 'lbOut', weight: 1, backup: undefined }] },
     ],
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 describe('compiled chains programmed by the reconciler into a real Open vSwitch', () => {
@@ -66,7 +39,7 @@ describe('compiled chains programmed by the reconciler into a real Open vSwitch'
     await ovs.addBridge(BRIDGE, { failMode: 'secure', protocols: 'OpenFlow13' });
     ({ controller, target } = await startController(ovs));
     connection = await connectBridge(ovs, BRIDGE, controller, target);
-    for (const role of Object.keys(ADDRESSES) as Role[]) {
+    for (const role of ROLES) {
       const namespace = await NetworkNamespace.create(role.toLowerCase());
       namespaces.push(namespace);
       const attached = await ovs.attach(namespace, BRIDGE, { mac: ADDRESSES[role].mac, address: `${ADDRESSES[role].ip}/24` });

@@ -7,6 +7,7 @@ import { MAX_TRACE_STEPS, traceSwitch, type TraceOutput, type TracePacket, type 
 import { NetworkNamespace } from '../../support/netns.js';
 import { connectBridge, startController } from '../../support/openflow.js';
 import { OvsInstance } from '../../support/ovs.js';
+import { ADDRESSES, webChainIntent, type LabRole } from './web-chain-intent.js';
 
 const apply = (...actions: Action[]): Instruction => ({ type: 'apply_actions', actions });
 const output = (port: number): Action => ({ type: 'output', port });
@@ -267,42 +268,10 @@ const HOST = 'host-1';
 const NETWORK = randomUUID();
 const TAGS = new Map([[NETWORK, 0x1234n]]);
 
-type Role = 'ext' | 'vm' | 'fwIn' | 'fwOut' | 'fwBackupIn' | 'fwBackupOut' | 'fw2In' | 'fw2Out' | 'lbIn' | 'lbOut';
-const ADDRESSES: Record<Role, { mac: string; ip: string }> = {
-  ext: { mac: 'fa:16:3e:00:00:01', ip: '198.18.10.1' },
-  vm: { mac: 'fa:16:3e:00:00:02', ip: '198.18.10.2' },
-  fwIn: { mac: 'fa:16:3e:00:01:01', ip: '198.18.10.11' },
-  fwOut: { mac: 'fa:16:3e:00:01:02', ip: '198.18.10.12' },
-  fwBackupIn: { mac: 'fa:16:3e:00:01:11', ip: '198.18.10.13' },
-  fwBackupOut: { mac: 'fa:16:3e:00:01:12', ip: '198.18.10.14' },
-  fw2In: { mac: 'fa:16:3e:00:03:01', ip: '198.18.10.31' },
-  fw2Out: { mac: 'fa:16:3e:00:03:02', ip: '198.18.10.32' },
-  lbIn: { mac: 'fa:16:3e:00:02:01', ip: '198.18.10.21' },
-  lbOut: { mac: 'fa:16:3e:00:02:02', ip: '198.18.10.22' },
-};
+type Role = LabRole;
 
 /** HTTP to the VM through a FW hop (two weighted instances, the first with a standby: SELECT over FAST_FAILOVER) and an LB. */
-const WEB_CHAIN: ChainIntent = {
-  id: 'chain-web',
-  tenantId: 'tenant',
-  api: 'traffic-steering',
-  chainId: 7,
-  correlation: 'none',
-  symmetric: false,
-  classifiers: [
-    {
-      id: 'http',
-      ethertype: 'IPv4',
-      protocol: 6,
-      sourcePrefix: undefined,
-      destinationPrefix: '198.18.10.2/32',
-      sourcePorts: [],
-      destinationPorts: [{ min: 80, max: 80 }],
-      logicalSourcePort: undefined,
-      logicalDestinationPort: undefined,
-    },
-  ],
-  hops: [
+const WEB_CHAIN: ChainIntent = webChainIntent([
     {
       id: 'fw',
       loadBalanceFields: [],
@@ -312,8 +281,7 @@ const WEB_CHAIN: ChainIntent = {
       ],
     },
     { id: 'lb', loadBalanceFields: [], instances: [{ id: 'lb', ingressPort: 'lbIn', egressPort: 'lbOut', weight: 1, backup: undefined }] },
-  ],
-};
+  ]);
 
 /** The packet in `ovs-appctl ofproto/trace` flow syntax. */
 function ovsFlowOf(packet: TracePacket): string {
