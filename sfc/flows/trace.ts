@@ -10,7 +10,7 @@
  * packet model holds and are passed over.
  */
 import type { Action, Bucket, GroupType, Instruction, Match, MatchValue, OxmName, OxmValue } from '../openflow/index.js';
-import { OXM_FIELDS, RESERVED_PORTS, type PortNumber } from '../openflow/index.js';
+import { NICIRA_VENDOR, OXM_FIELDS, RESERVED_PORTS, type PortNumber } from '../openflow/index.js';
 import { formatIpv6, formatMac, parseIpv4, type OxmFormat } from '../openflow/oxm.js';
 import type { DesiredFlow, DesiredGroup, SwitchState } from './desired.js';
 
@@ -32,6 +32,8 @@ export interface TracePacket {
   metadata?: bigint;
   /** The tunnel key it arrived with, or is to leave with; 0 when absent. */
   tunnelId?: bigint;
+  /** Open vSwitch's registers reg0-reg7 by number; 0 when absent. */
+  registers?: Readonly<Record<number, bigint>>;
 }
 
 export type TraceStep =
@@ -169,6 +171,11 @@ class Tracer {
         case 'group':
           this.group(typeof action.groupId === 'number' ? action.groupId : -1, packet, groupDepth + 1);
           break;
+        case 'experimenter': {
+          const choice = multipathChoice(action, packet);
+          if (choice) packet.registers = { ...packet.registers, [choice.register]: BigInt(choice.link) };
+          break;
+        }
         default:
           break;
       }
@@ -258,6 +265,18 @@ export function defaultSelectBucket(buckets: readonly Bucket[], packet: TracePac
   return weighted[weighted.length - 1]?.index ?? -1;
 }
 
+/**
+ * The link an Open vSwitch `multipath` action (the only experimenter action the compiler writes) leaves in
+ * its register: like a SELECT group's, the trace's hash is deterministic but not the switch's own.
+ */
+function multipathChoice(action: Extract<Action, { type: 'experimenter' }>, packet: TracePacket): { register: number; link: number } | undefined {
+  if (action.experimenter !== NICIRA_VENDOR || action.data.length < 24 || action.data.readUInt16BE(0) !== 10) return undefined;
+  const links = action.data.readUInt16BE(10) + 1;
+  const register = (action.data.readUInt32BE(20) >>> 9) & 0x7f;
+  const [low, high] = [packet.ipSrc ?? '', packet.ipDst ?? ''].sort();
+  return { register, link: fnv1a(`${low}|${high}`) % links };
+}
+
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index += 1) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
@@ -291,6 +310,15 @@ function packetField(packet: TracePacket, name: OxmName): bigint | undefined {
       return packet.metadata ?? 0n;
     case 'tunnel_id':
       return packet.tunnelId ?? 0n;
+    case 'reg0':
+    case 'reg1':
+    case 'reg2':
+    case 'reg3':
+    case 'reg4':
+    case 'reg5':
+    case 'reg6':
+    case 'reg7':
+      return packet.registers?.[Number(name.slice(3))] ?? 0n;
     case 'eth_dst':
       return macBits(packet.ethDst);
     case 'eth_src':
@@ -408,6 +436,16 @@ function setField(packet: TracePacket, name: OxmName, matchValue: MatchValue): v
       return;
     case 'tunnel_id':
       packet.tunnelId = bits;
+      return;
+    case 'reg0':
+    case 'reg1':
+    case 'reg2':
+    case 'reg3':
+    case 'reg4':
+    case 'reg5':
+    case 'reg6':
+    case 'reg7':
+      packet.registers = { ...packet.registers, [Number(name.slice(3))]: bits };
       return;
     case 'eth_dst':
       packet.ethDst = macText(bits);

@@ -10,6 +10,7 @@ import {
   ownerOfCookie,
   PRIORITY,
   TABLE,
+  traceSwitch,
   type DesiredFlow,
   type PortFacts,
 } from '../../../sfc/flows/index.js';
@@ -184,6 +185,9 @@ describe('compiling one switch', () => {
     expect(slots.map((flow) => flow.match.reg0)).toEqual([0, 1, 2, 3]);
     expect(slots.map((flow) => (flow.instructions[0] as { actions: Array<{ port?: unknown }> }).actions.at(-1)?.port)).toEqual([5, 7, 7, 7]);
     expect(bySource.state.groups.size).toBe(0);
+    // The trace follows the hash into the slots: the packet reaches one of the hop's instances.
+    const traced = traceSwitch(bySource.state, { inPort: 1, ethSrc: 'fa:16:3e:00:00:01', ethDst: 'fa:16:3e:00:00:02', ethType: 0x0800, ipProto: 6, ipSrc: '198.18.20.1', ipDst: '198.18.20.2', srcPort: 40000, dstPort: 80 });
+    expect(traced.outputs.map((output) => output.port).filter((port) => port === 5 || port === 7)).toHaveLength(1);
     const unhashable = compile([chain(hop(['eth_dst']))], ports);
     expect(unhashable.state.groups.get(groupIdOf(42, 0, 0))?.groupType).toBe('select');
     expect(unhashable.notices.map((notice) => notice.message)).toEqual(['lb_fields eth_dst cannot be hashed by Open vSwitch over OpenFlow 1.3: hop 1 balances on the 5-tuple']);
