@@ -1,0 +1,137 @@
+/**
+ * SOL 003 clause 5.4.2 and 5.4.3: VNF instance resources. Creating one takes an onboarded VNFD (through the
+ * NFVO's package catalogue: the Or-Vnfm reference point as a plain call) and marks its package in use;
+ * deleting one is possible only while it is NOT_INSTANTIATED.
+ */
+import crypto from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  absoluteUri,
+  conflict,
+  listPage,
+  listQuerySchema,
+  notFound,
+  ProblemError,
+  replyCreated,
+  setEntityTag,
+  StoreConflictError,
+  tenantScope,
+  type Repository,
+  type Versioned,
+} from '../../platform/index.js';
+import type { VnfPackageCatalogue } from '../../nfvo/index.js';
+import { VNF_INSTANCE_ATTRIBUTES, VNF_INSTANCE_SHAPE, VNF_INSTANCES_PATH, vnfInstanceView, type VnfInstance } from './model.js';
+
+const TAGS = ['vnflcm'];
+const keyValuePairs = { type: 'object', additionalProperties: true } as const;
+
+/** SOL 003 clause 5.5.2.3 CreateVnfRequest. */
+const createVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['vnfdId'],
+  properties: {
+    vnfdId: { type: 'string', minLength: 1, maxLength: 255 },
+    vnfInstanceName: { type: 'string', maxLength: 255 },
+    vnfInstanceDescription: { type: 'string', maxLength: 1024 },
+    metadata: keyValuePairs,
+  },
+} as const;
+
+interface CreateVnfRequest {
+  vnfdId: string;
+  vnfInstanceName?: string;
+  vnfInstanceDescription?: string;
+  metadata?: Record<string, unknown>;
+}
+
+type InstanceParams = { Params: { vnfInstanceId: string } };
+const params = { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+
+export interface VnfInstanceRoutesContext {
+  instances: Repository<VnfInstance>;
+  packages: VnfPackageCatalogue;
+  pageSize: number;
+}
+
+export function vnfInstanceRoutes({ instances, packages, pageSize }: VnfInstanceRoutesContext) {
+  const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
+
+  async function instanceOf(request: FastifyRequest, vnfInstanceId: string): Promise<Versioned<VnfInstance>> {
+    const found = await instances.get(vnfInstanceId, tenantScope(request.principal));
+    if (!found) throw notFound(`No VNF instance ${vnfInstanceId}.`);
+    return found;
+  }
+
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.post<{ Body: CreateVnfRequest }>('/vnf_instances', { schema: { tags: TAGS, summary: 'Create a VNF instance resource', body: createVnfRequestSchema } }, async (request, reply) => {
+      const { tenantId } = request.principal;
+      const pkg = await packages.onboardedInTenant(tenantId, request.body.vnfdId);
+      if (!pkg || pkg.value.operationalState !== 'ENABLED') {
+        throw new ProblemError(422, `No enabled, onboarded VNF package holds VNFD ${request.body.vnfdId}.`, {
+          violations: [{ pointer: '/vnfdId', message: 'names no enabled onboarded VNFD', in: 'body' }],
+        });
+      }
+      const facts = pkg.value;
+      const instance: VnfInstance = {
+        id: crypto.randomUUID(),
+        tenantId,
+        vnfInstanceName: request.body.vnfInstanceName,
+        vnfInstanceDescription: request.body.vnfInstanceDescription,
+        vnfdId: request.body.vnfdId,
+        vnfProvider: facts.vnfProvider ?? '',
+        vnfProductName: facts.vnfProductName ?? '',
+        vnfSoftwareVersion: facts.vnfSoftwareVersion ?? '',
+        vnfdVersion: facts.vnfdVersion ?? '',
+        vnfPkgId: facts.id,
+        instantiationState: 'NOT_INSTANTIATED',
+        metadata: request.body.metadata ?? {},
+        extensions: {},
+        createdAt: new Date().toISOString(),
+      };
+      // The package is marked before the instance exists: a crash in between leaves a mark without a user,
+      // which a later delete of the package reports, rather than an instance whose package could go.
+      const marked = await packages.markUsage(tenantId, facts.id, `vnf-instance:${instance.id}`, true);
+      if (!marked.ok) throw conflict(`VNF package ${facts.id} cannot be used: ${marked.reason}.`);
+      const { revision } = await instances.insert(instance);
+      setEntityTag(reply, revision);
+      return replyCreated(request, reply, `${VNF_INSTANCES_PATH}/${instance.id}`, vnfInstanceView(instance, apiRoot(request)));
+    });
+
+    scope.get('/vnf_instances', { schema: { tags: TAGS, summary: 'Query VNF instances', querystring: listQuerySchema } }, async (request, reply) =>
+      listPage({
+        request,
+        reply,
+        repository: instances,
+        tenantId: tenantScope(request.principal),
+        view: (instance: VnfInstance) => vnfInstanceView(instance, apiRoot(request)),
+        shape: VNF_INSTANCE_SHAPE,
+        pageSize,
+        isKnownAttribute: (path) => VNF_INSTANCE_ATTRIBUTES.has(path[0] ?? ''),
+      }),
+    );
+
+    scope.get<InstanceParams>('/vnf_instances/:vnfInstanceId', { schema: { tags: TAGS, summary: 'Read a VNF instance', params } }, async (request, reply) => {
+      const { value, revision } = await instanceOf(request, request.params.vnfInstanceId);
+      setEntityTag(reply, revision);
+      return vnfInstanceView(value, apiRoot(request));
+    });
+
+    scope.delete<InstanceParams>('/vnf_instances/:vnfInstanceId', { schema: { tags: TAGS, summary: 'Delete a VNF instance resource', params } }, async (request, reply) => {
+      for (;;) {
+        const { value: instance, revision } = await instanceOf(request, request.params.vnfInstanceId);
+        if (instance.instantiationState !== 'NOT_INSTANTIATED') {
+          throw conflict(`VNF instance ${instance.id} is ${instance.instantiationState}: terminate it first.`, { instantiationState: instance.instantiationState });
+        }
+        try {
+          await instances.delete(instance.id, revision);
+        } catch (error) {
+          if (error instanceof StoreConflictError && error.reason === 'stale-revision') continue;
+          throw error;
+        }
+        await packages.markUsage(instance.tenantId, instance.vnfPkgId, `vnf-instance:${instance.id}`, false);
+        return reply.code(204).send();
+      }
+    });
+  };
+}
