@@ -89,3 +89,4 @@ export {
   type OutboxEntry,
   type RetryPolicy,
 } from './notifications/index.js';
+export * from './operations/index.js';

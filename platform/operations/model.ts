@@ -1,0 +1,88 @@
+import type { CollectionSpec, Entity } from '../store/contract.js';
+
+/** A value that survives a round trip through the store unchanged. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * The engine's states. PROCESSING and ROLLING_BACK are worked on by whichever engine holds the lease;
+ * FAILED_TEMP waits for an operator's retry, rollback or fail; COMPLETED, ROLLED_BACK and FAILED are final.
+ */
+export type OperationState = 'PROCESSING' | 'COMPLETED' | 'FAILED_TEMP' | 'ROLLING_BACK' | 'ROLLED_BACK' | 'FAILED';
+
+export const FINAL_STATES: readonly OperationState[] = ['COMPLETED', 'ROLLED_BACK', 'FAILED'];
+
+/** States in which some engine is (or, after a crash, should be) running the operation. */
+export const ACTIVE_STATES: readonly OperationState[] = ['PROCESSING', 'ROLLING_BACK'];
+
+export function isFinal(state: OperationState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+/** Whether no engine will touch the operation again without a caller asking (final or FAILED_TEMP). */
+export function isSettled(state: OperationState): boolean {
+  return !ACTIVE_STATES.includes(state);
+}
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'compensating' | 'compensated';
+
+export interface StepError {
+  title: string;
+  detail: string;
+}
+
+export interface OperationStep {
+  name: string;
+  status: StepStatus;
+  /** What `run` answered, once the step is done. */
+  output?: Json;
+  /** The last value the step saved with `checkpoint`, kept across crashes and retries. */
+  progress?: Json;
+  /** Why the step (or its compensation, when status is `compensating`) failed. */
+  error?: StepError;
+  /** How many times `run` was started: more than 1 after a resume or a retry. */
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** ProblemDetails-like: why the operation is FAILED_TEMP (or became FAILED). */
+export interface OperationProblem {
+  title: string;
+  status: number;
+  detail: string;
+  /** The step whose run or compensation failed. */
+  step?: string;
+}
+
+/** Who may work on the operation, until when. Expired (or null) leases may be taken over by any engine. */
+export interface OperationLease {
+  owner: string;
+  expiresAt: string;
+}
+
+export interface Operation extends Entity {
+  kind: string;
+  /** The instance the operation acts on: at most one unfinished operation per resource. */
+  resourceId: string;
+  state: OperationState;
+  /** `forward` while steps run; `rollback` once a rollback started (it stays so if the rollback fails). */
+  direction: 'forward' | 'rollback';
+  steps: OperationStep[];
+  input: Json;
+  error?: OperationProblem;
+  lease: OperationLease | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Exists exactly while the resource has an unfinished operation: inserted with it, deleted with its final state. */
+export interface ResourceClaim extends Entity {
+  operationId: string;
+  kind: string;
+  claimedAt: string;
+}
+
+export const OPERATIONS: CollectionSpec = { name: 'platform_operations', indexes: ['state', 'resourceId', 'kind'] };
+
+/** Keyed by resource id, so inserting a second claim for one resource is a `duplicate-id` conflict. */
+export const RESOURCE_CLAIMS: CollectionSpec = { name: 'platform_operation_claims', indexes: ['operationId'] };
