@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SqliteStore, type Entity } from '../../platform/index.js';
+import { exited, outputOf } from '../support/child.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/store-worker.ts');
@@ -13,19 +14,7 @@ function startWorker(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
-async function outputOf(child: ChildProcess): Promise<string> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const code = await exited(child);
-  if (code !== 0) throw new Error(`worker exited ${code}: ${errors}`);
-  return output.trim();
-}
 
 describe('embedded store durability and cross-process concurrency', () => {
   let dir: string;

@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger, SqliteStore, type Store } from '../../../platform/index.js';
 import { OperationEngine, RESOURCE_CLAIMS, type Operation, type RecoveryReport, type ResourceClaim } from '../../../platform/operations/index.js';
+import { exited, outputOf } from '../../support/child.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { CRASH_KIND, crashSteps, effectsIn } from './steps.js';
 
@@ -16,10 +17,6 @@ function startWorker(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 /** Resolves with the rest of the first stdout line starting with `prefix`; rejects if the worker exits first or time runs out. */
 function lineFrom(child: ChildProcess, prefix: string, ms: number): Promise<string> {
@@ -39,15 +36,6 @@ function lineFrom(child: ChildProcess, prefix: string, ms: number): Promise<stri
   });
 }
 
-async function outputOf(child: ChildProcess): Promise<string> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const code = await exited(child);
-  if (code !== 0) throw new Error(`worker exited ${code}: ${errors}`);
-  return output.trim();
-}
 
 /** Calls `recover` until it reports the operation (its lease has to expire first), within a bound. */
 async function recoverUntil(engine: OperationEngine, operationId: string, ms: number): Promise<RecoveryReport> {
