@@ -21,7 +21,9 @@ export interface RunningProduct {
  * would start it, and three tokens: admin, tenant-a and tenant-b.
  */
 export async function startProduct(env: NodeJS.ProcessEnv = {}): Promise<RunningProduct> {
-  const dataDir = makeTempDir('data');
+  // A data dir given by the caller is the caller's to keep or remove; only our own temp dir goes on stop.
+  const ownDataDir = env.NFV_DATA_DIR === undefined ? makeTempDir('data') : undefined;
+  const dataDir = ownDataDir ?? (env.NFV_DATA_DIR as string);
   const config = loadConfig({
     NFV_DATA_DIR: dataDir,
     NFV_HTTP_PORT: '0',
@@ -39,7 +41,7 @@ export async function startProduct(env: NodeJS.ProcessEnv = {}): Promise<Running
       fetch(application.url + path, { ...init, headers: { Authorization: `Bearer ${TEST_TOKEN}`, ...(init.headers ?? {}) } }),
     async stop() {
       await application.close();
-      removeTempDir(dataDir);
+      if (ownDataDir !== undefined) removeTempDir(ownDataDir);
     },
   };
 }

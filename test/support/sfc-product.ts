@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startProduct, type RunningProduct } from './application.js';
 import { waitFor } from './command.js';
+import { removeTempDir } from './tmp.js';
 import type { OvsInstance } from './ovs.js';
 
 export const INTEGRATION_BRIDGE = 'br-int';
@@ -22,6 +23,7 @@ export class SfcProduct {
     readonly product: RunningProduct,
     readonly hostId: string,
     readonly networkId: string,
+    private readonly inheritedDataDir = false,
   ) {}
 
   static async start(ovs: OvsInstance, options: { env?: NodeJS.ProcessEnv; controllerSocket?: string; tunnelAddress?: string } = {}): Promise<SfcProduct> {
@@ -53,7 +55,7 @@ export class SfcProduct {
       NFV_SFC_AUDIT_INTERVAL: '0.5',
       NFV_SFC_HOST_REFRESH_INTERVAL: '0.5',
     });
-    const running = new SfcProduct(product, previous.hostId, previous.networkId);
+    const running = new SfcProduct(product, previous.hostId, previous.networkId, true);
     await running.waitForController(ovs);
     return running;
   }
@@ -97,6 +99,8 @@ export class SfcProduct {
 
   async stop(): Promise<void> {
     await this.product.stop();
+    // A restarted product runs on its predecessor's data dir, which is now ours to remove.
+    if (this.inheritedDataDir) removeTempDir(this.product.config.dataDir);
   }
 
   /** Stops the process but keeps its data dir, for `restart`. */

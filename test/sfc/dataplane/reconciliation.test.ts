@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ChainLab, type LabEndpoint, type TransparentFunction } from '../../support/chain-lab.js';
 import { waitFor } from '../../support/command.js';
@@ -118,11 +117,7 @@ describe('reconciliation of the integration bridge with a chain EXT -> FW(primar
     await sink?.close();
     await web?.close();
     await lab?.close();
-    // After SfcProduct.restart, stop() removes the restarted process's own (unused) temp dir, not the data dir
-    // it resumed on: that one is removed here.
-    const dataDir = sfc?.product.config.dataDir;
     await sfc?.stop();
-    if (restarted && dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     await ovs?.stop();
   });
 
