@@ -303,6 +303,8 @@ function flowMatches(match: Match, packet: TracePacket): boolean {
 /** The packet's value of a field; undefined when the packet has no such field (or it is not modelled). */
 function packetField(packet: TracePacket, name: OxmName): bigint | undefined {
   const isIp = packet.ethType === ETH_TYPE_IPV4 || packet.ethType === ETH_TYPE_IPV6;
+  const register = registerOf(name);
+  if (register !== undefined) return packet.registers?.[register] ?? 0n;
   switch (name) {
     case 'in_port':
       return BigInt(packet.inPort);
@@ -310,15 +312,6 @@ function packetField(packet: TracePacket, name: OxmName): bigint | undefined {
       return packet.metadata ?? 0n;
     case 'tunnel_id':
       return packet.tunnelId ?? 0n;
-    case 'reg0':
-    case 'reg1':
-    case 'reg2':
-    case 'reg3':
-    case 'reg4':
-    case 'reg5':
-    case 'reg6':
-    case 'reg7':
-      return packet.registers?.[Number(name.slice(3))] ?? 0n;
     case 'eth_dst':
       return macBits(packet.ethDst);
     case 'eth_src':
@@ -427,6 +420,11 @@ function setField(packet: TracePacket, name: OxmName, matchValue: MatchValue): v
   const written = matchBits(name, matchValue);
   if (written === undefined) return;
   const bits = (before & ~written.mask) | (written.value & written.mask);
+  const register = registerOf(name);
+  if (register !== undefined) {
+    packet.registers = { ...packet.registers, [register]: bits };
+    return;
+  }
   switch (name) {
     case 'in_port':
       packet.inPort = Number(bits);
@@ -436,16 +434,6 @@ function setField(packet: TracePacket, name: OxmName, matchValue: MatchValue): v
       return;
     case 'tunnel_id':
       packet.tunnelId = bits;
-      return;
-    case 'reg0':
-    case 'reg1':
-    case 'reg2':
-    case 'reg3':
-    case 'reg4':
-    case 'reg5':
-    case 'reg6':
-    case 'reg7':
-      packet.registers = { ...packet.registers, [Number(name.slice(3))]: bits };
       return;
     case 'eth_dst':
       packet.ethDst = macText(bits);
@@ -477,6 +465,12 @@ function setField(packet: TracePacket, name: OxmName, matchValue: MatchValue): v
       }
     }
   }
+}
+
+/** The number of an Open vSwitch register field (`reg0`..`reg7`), undefined for any other field. */
+function registerOf(name: OxmName): number | undefined {
+  const found = /^reg([0-7])$/.exec(name);
+  return found ? Number(found[1]) : undefined;
 }
 
 function macText(bits: bigint): string {
