@@ -7,7 +7,7 @@ import type { Action, Bucket, Instruction, Match } from '../openflow/index.js';
 import { multipath, portRangeToMasks, type MultipathFields } from '../openflow/index.js';
 import type { ChainHop, ChainIntent, LoadBalanceField, PortRange, ServiceFunctionInstance, TrafficClassifier } from '../chains/model.js';
 import { addFlow, emptySwitchState, type DesiredFlow, type SwitchState } from './desired.js';
-import { cookieOf, groupIdOf, mplsLabelOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
+import { cookieOf, groupIdOf, MAX_HOPS, MAX_INSTANCES_PER_HOP, mplsLabelOf, pathVni, PRIORITY, TABLE } from './pipeline.js';
 
 /** What the compiler needs to know of a Neutron port. */
 export interface PortFacts {
@@ -310,6 +310,11 @@ class SwitchCompiler {
   }
 
   chain(chain: ChainIntent): void {
+    // Group ids and labels hold 7 bits of hop and 8 of instance: a chain beyond them is not steered at all.
+    if (chain.hops.length > MAX_HOPS || chain.hops.some((hop) => hop.instances.length > MAX_INSTANCES_PER_HOP)) {
+      this.notices.push({ chainId: chain.id, message: `at most ${MAX_HOPS} hops of at most ${MAX_INSTANCES_PER_HOP} instances can be programmed` });
+      return;
+    }
     if (!this.direction(chain, 'forward')) return;
     if (chain.symmetric) this.direction(chain, 'reverse');
   }

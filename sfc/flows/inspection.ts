@@ -59,8 +59,8 @@ export interface RenderedChain {
 }
 
 export async function renderChainOnSwitch(chain: ChainIntent, hostId: string, reconciler: SwitchReconciler, notices: readonly ChainNotice[]): Promise<RenderedSwitch> {
-  const [flows, stats, descriptions] = await Promise.all([reconciler.ourSwitchFlows(), groupStats(reconciler), reconciler.switchGroups()]);
-  const chainFlows = flows.filter((flow) => ownerOfCookie(flow.cookie).chainId === chain.chainId && ownerOfCookie(flow.cookie).role !== 'base');
+  const [flows, stats, descriptions] = await Promise.all([reconciler.ourSwitchFlows(chain.chainId), groupStats(reconciler), reconciler.switchGroups()]);
+  const chainFlows = flows.filter((flow) => ownerOfCookie(flow.cookie).role !== 'base');
   const rendered = chainFlows.map((flow) => renderFlow(flow, chain.hops.length)).sort((a, b) => a.table - b.table || b.priority - a.priority || a.match.localeCompare(b.match));
   const hops: HopCounters[] = chain.hops.map((_hop, index) => ({ hop: index + 1, packets_in: 0, packets_out: 0, reverse_packets_in: 0, reverse_packets_out: 0 }));
   for (const flow of rendered) {

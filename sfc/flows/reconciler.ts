@@ -10,7 +10,7 @@
  */
 import { canonicalMatch, encodeBuckets, encodeInstructions, type FlowStats, type GroupDesc, type Outgoing, type SwitchConnection } from '../openflow/index.js';
 import { flowKey, sameFlow, sameGroup, type DesiredFlow, type DesiredGroup, type SwitchState } from './desired.js';
-import { isOurCookie, isOurGroup, OUR_COOKIE, OUR_COOKIE_MASK } from './pipeline.js';
+import { CHAIN_COOKIE_MASK, isOurCookie, isOurGroup, OUR_COOKIE, OUR_COOKIE_MASK } from './pipeline.js';
 
 const ALL_TABLES = 0xff;
 const EXACT_COOKIE = 0xffffffffffffffffn;
@@ -105,9 +105,10 @@ export class SwitchReconciler {
     return drift;
   }
 
-  /** Our flows on the switch with their live counters. */
-  async ourSwitchFlows(): Promise<FlowStats[]> {
-    const replies = await this.connection.multipart({ kind: 'flow', tableId: ALL_TABLES, cookie: OUR_COOKIE, cookieMask: OUR_COOKIE_MASK, match: {} });
+  /** Our flows on the switch with their live counters; with a chain id, only that chain's (the switch filters). */
+  async ourSwitchFlows(chainId?: number): Promise<FlowStats[]> {
+    const [cookie, cookieMask] = chainId === undefined ? [OUR_COOKIE, OUR_COOKIE_MASK] : [OUR_COOKIE | (BigInt(chainId & 0xffff) << 16n), CHAIN_COOKIE_MASK];
+    const replies = await this.connection.multipart({ kind: 'flow', tableId: ALL_TABLES, cookie, cookieMask, match: {} });
     return replies.flatMap((reply) => (reply.kind === 'flow' ? reply.flows : [])).filter((flow) => isOurCookie(flow.cookie));
   }
 

@@ -192,4 +192,11 @@ describe('compiling one switch', () => {
     expect(unhashable.state.groups.get(groupIdOf(42, 0, 0))?.groupType).toBe('select');
     expect(unhashable.notices.map((notice) => notice.message)).toEqual(['lb_fields eth_dst cannot be hashed by Open vSwitch over OpenFlow 1.3: hop 1 balances on the 5-tuple']);
   });
+
+  it('refuses to program a chain whose hops or instances exceed what group ids and labels can carry', () => {
+    const hops = Array.from({ length: 128 }, (_, index) => ({ id: `h${index}`, loadBalanceFields: [], instances: [instance(`i${index}`, 'fwIn', 'fwOut')] }));
+    const { state, notices } = compile([chain(hops)], ports);
+    expect(flowsOf(state.flows.values(), 'classify')).toHaveLength(0);
+    expect(notices).toEqual([{ chainId: 'chain', message: 'at most 127 hops of at most 254 instances can be programmed' }]);
+  });
 });
