@@ -156,6 +156,8 @@ export interface VnfExtCp {
   /** The VduCp or VnfVirtualLink it exposes. */
   internalCpId: string | undefined;
   virtualLinkId: string | undefined;
+  /** The VNF's virtual link requirement (substitution mapping) this CP realizes, e.g. `virtual_link_data`. */
+  requirement?: string;
 }
 
 export interface VnfVirtualLink {

@@ -277,9 +277,9 @@ class FlavourReader {
     }));
     for (const mapping of this.topology.substitution?.requirements ?? []) {
       const node = this.topology.nodes.get(mapping.node);
-      if (this.isA(node, NFV_TYPES.vduCp) && !extCps.some((cp) => cp.cpId === mapping.node)) {
-        extCps.push({ cpId: mapping.node, internalCpId: mapping.node, virtualLinkId: undefined });
-      }
+      const mapped = extCps.find((cp) => cp.cpId === mapping.node);
+      if (mapped) mapped.requirement ??= mapping.name;
+      else if (this.isA(node, NFV_TYPES.vduCp)) extCps.push({ cpId: mapping.node, internalCpId: mapping.node, virtualLinkId: undefined, requirement: mapping.name });
     }
     return extCps;
   }

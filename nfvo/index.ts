@@ -5,7 +5,10 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { NotificationOutbox, registerEtsiApi, type EtsiApi, type PlatformServices, type ProductModule } from '../platform/index.js';
+import type { VimServices } from '../vim/index.js';
 import { BackgroundWork } from './background.js';
+import { Grants } from './grants/grants.js';
+import { OnboardedDescriptors } from './onboarded-descriptors.js';
 import { ContentFiles } from './content-files.js';
 import { NsdCatalogue } from './nsd/catalogue.js';
 import { NsdOnboarding } from './nsd/onboarding.js';
@@ -17,6 +20,9 @@ import { PackageNotifications } from './subscriptions/notifications.js';
 import { pkgmSubscriptionRoutes } from './subscriptions/routes.js';
 
 export { NsdCatalogue } from './nsd/catalogue.js';
+export { GrantRefusedError, Grants } from './grants/grants.js';
+export { GRANTS, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type GrantedLcmOperationType, type PlacementConstraint, type ResourceDefinition } from './grants/model.js';
+export { OnboardedDescriptors, type OnboardedNsd, type OnboardedVnfPackage } from './onboarded-descriptors.js';
 export type { NsdInfo, NsDescriptor } from './nsd/model.js';
 export { VnfPackageCatalogue } from './packages/catalogue.js';
 export type { VnfPackage, VnfPkgInfo } from './packages/model.js';
@@ -39,12 +45,23 @@ interface Running {
  * The NS lifecycle (to come) marks what its instances use through `VnfPackageCatalogue.markUsage` and
  * `NsdCatalogue.markUsage`: SOL 005's usage states follow those marks.
  */
-export function createNfvoModule(): ProductModule {
+export interface NfvoModule extends ProductModule {
+  /** The NFVO's side of the Grant interface; available once the APIs are registered. */
+  grants(): Grants;
+}
+
+export function createNfvoModule(dependencies: { vim: () => VimServices }): NfvoModule {
   let running: Running | undefined;
+  let grants: Grants | undefined;
   return {
     name: 'nfvo',
+    grants() {
+      if (!grants) throw new Error('the NFVO has not registered its APIs yet');
+      return grants;
+    },
     async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
       const log = logger.child({ module: 'nfvo' });
+      grants = new Grants(store, new OnboardedDescriptors(store, config.dataDir), dependencies.vim, log);
       const background = new BackgroundWork(log);
       const outbox = new NotificationOutbox(store, log, VNF_PACKAGE_NOTIFICATIONS_CHANNEL);
       const notifications = new PackageNotifications(store, outbox);

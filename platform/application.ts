@@ -29,12 +29,22 @@ export interface Application {
   logger: Logger;
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:9890`. */
   url: string;
+  /** The running contexts, for operators' tooling and tests that look behind the APIs. */
+  modules: readonly ProductModule[];
   close(): Promise<void>;
 }
 
+/**
+ * The contexts and the reference points between them, as plain calls: the VNFM gets grants from the NFVO
+ * (Or-Vnfm) and uses the VIM (Vi-Vnfm); the NFVO places through the VIM (Or-Vi). The VIM registers first, so
+ * that the services the others reach lazily exist before any request is served.
+ */
 export function productModules(): ProductModule[] {
   const sfc = createSfcModule();
-  return [createNfvoModule(), createVnfmModule(), createVimModule({ portUsers: sfcPortUsers, onPortsChanged: () => sfc.portsChanged() }), sfc];
+  const vim = createVimModule({ portUsers: sfcPortUsers, onPortsChanged: () => sfc.portsChanged() });
+  const nfvo = createNfvoModule({ vim: () => vim.services() });
+  const vnfm = createVnfmModule({ grants: () => nfvo.grants(), vim: () => vim.services() });
+  return [vim, sfc, nfvo, vnfm];
 }
 
 /**
@@ -84,7 +94,7 @@ export async function startApplication(config: Config, logger: Logger = createLo
       started.push(module);
     }
     logger.info({ url, dataDir: config.dataDir, store: store.backend }, 'NFV MANO orchestrator started');
-    return { http, store, logger, url, close };
+    return { http, store, logger, url, modules, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

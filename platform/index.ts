@@ -90,3 +90,4 @@ export {
   type RetryPolicy,
 } from './notifications/index.js';
 export * from './operations/index.js';
+export { derivedId } from './ids.js';

@@ -62,7 +62,7 @@ export {
   type SchedulerOptions,
 } from './placement/scheduler.js';
 export { DEFAULT_WEIGHTS, WEIGHER_NAMES, type WeigherName, type WeigherWeights } from './placement/weighers.js';
-export { createVimModule } from './module.js';
+export { createVimModule, type VimModule, type VimServices } from './module.js';
 export { VIM_API_PREFIX } from './api/routes.js';
 export type { HostView, CellUsage, PfUsage } from './api/views.js';
 export type { PendingVfSetting, VfSettingState } from './api/heartbeats.js';

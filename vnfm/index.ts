@@ -1,21 +1,63 @@
 /** VNFM: the ETSI NFV-SOL 003 VNF lifecycle management API and VNF lifecycle, with grants from the NFVO. */
 import type { FastifyInstance } from 'fastify';
-import { VnfPackageCatalogue } from '../nfvo/index.js';
+import { OnboardedDescriptors } from '../nfvo/index.js';
 import { registerEtsiApi, type EtsiApi, type PlatformServices, type ProductModule } from '../platform/index.js';
+import type { VimServices } from '../vim/index.js';
 import { VNF_INSTANCES, type VnfInstance } from './instances/model.js';
-import { vnfInstanceRoutes } from './instances/routes.js';
+import { VnfInstanceService, vnfInstanceRoutes } from './instances/routes.js';
+import { VnfLifecycle, type GrantProvider } from './lifecycle/lifecycle.js';
+import { vnfLifecycleRoutes } from './lifecycle/routes.js';
 
 export { VNF_INSTANCES, VNF_INSTANCES_PATH, vnfInstanceView, type VnfInstance, type VnfInstanceView } from './instances/model.js';
+export { VnfInstanceService, type CreateVnfRequest } from './instances/routes.js';
+export { VnfLifecycle, VNF_LCM_OP_OCCS_COLLECTION, type GrantProvider, type VnfLcmInput, type VnfLcmOperationType } from './lifecycle/lifecycle.js';
+export type { InstantiatedVnf, VnfcPortRecord, VnfcRecord, VnfVirtualLinkRecord } from './lifecycle/model.js';
+export { lcmOperationState, vnfLcmOpOccView, VNF_LCM_OP_OCCS_PATH, type LcmOperationState, type VnfLcmOpOccView } from './lifecycle/op-occs.js';
+export type { ExtManagedVirtualLinkData, ExtVirtualLinkData, InstantiateVnfRequest, TerminateVnfRequest } from './lifecycle/requests.js';
 
 export const VNF_LIFECYCLE_MANAGEMENT_API: EtsiApi = { name: 'vnflcm', majorVersion: 1, version: '1.3.0', title: 'SOL 003 VNF lifecycle management' };
 
-export function createVnfmModule(): ProductModule {
+/** What the NFVO drives the VNFM through (Or-Vnfm, as plain calls in one process). */
+export interface VnfManager {
+  instances: VnfInstanceService;
+  lifecycle: VnfLifecycle;
+}
+
+export interface VnfmModule extends ProductModule {
+  /** Available once the APIs are registered; throws before. */
+  manager(): VnfManager;
+}
+
+export function createVnfmModule(dependencies: { grants: () => GrantProvider; vim: () => VimServices }): VnfmModule {
+  let manager: VnfManager | undefined;
   return {
     name: 'vnfm',
-    async registerApis(app: FastifyInstance, { config, store }: PlatformServices) {
-      const instances = store.collection<VnfInstance>(VNF_INSTANCES);
-      const packages = new VnfPackageCatalogue(store);
-      await registerEtsiApi(app, VNF_LIFECYCLE_MANAGEMENT_API, vnfInstanceRoutes({ instances, packages, pageSize: config.pageSize }));
+    manager() {
+      if (!manager) throw new Error('the VNFM has not registered its APIs yet');
+      return manager;
+    },
+    async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
+      const descriptors = new OnboardedDescriptors(store, config.dataDir);
+      const instances = new VnfInstanceService(store.collection<VnfInstance>(VNF_INSTANCES), descriptors.packages);
+      const lifecycle = new VnfLifecycle({
+        store,
+        logger: logger.child({ module: 'vnfm' }),
+        instances: instances.instances,
+        descriptors,
+        grants: dependencies.grants,
+        vim: dependencies.vim,
+      });
+      manager = { instances, lifecycle };
+      await registerEtsiApi(app, VNF_LIFECYCLE_MANAGEMENT_API, async (scope) => {
+        await scope.register(vnfInstanceRoutes({ service: instances, pageSize: config.pageSize }));
+        await scope.register(vnfLifecycleRoutes({ service: instances, lifecycle, pageSize: config.pageSize }));
+      });
+    },
+    async start() {
+      await manager?.lifecycle.recover();
+    },
+    async stop() {
+      await manager?.lifecycle.close();
     },
   };
 }

@@ -83,6 +83,11 @@ export interface OperationEngineOptions {
   leaseMs?: number;
   /** How often `waitFor` re-reads the store (operations may be run by other engines). */
   pollMs?: number;
+  /**
+   * Where the operations are kept: each API with operation occurrences of its own has its own collection
+   * (its listing is then a plain query). Claims on resources are shared by every engine.
+   */
+  collection?: string;
 }
 
 export interface RecoveryReport {
@@ -208,7 +213,7 @@ export class OperationEngine {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.pollMs = options.pollMs ?? 50;
     this.logger = options.logger.child({ component: 'operations', owner: this.owner });
-    this.operations = this.store.collection<Operation>(OPERATIONS);
+    this.operations = this.store.collection<Operation>(options.collection === undefined ? OPERATIONS : { ...OPERATIONS, name: options.collection });
     this.claims = this.store.collection<ResourceClaim>(RESOURCE_CLAIMS);
     this.events.setMaxListeners(0);
     this.internals = {
@@ -360,8 +365,13 @@ export class OperationEngine {
     return report;
   }
 
-  async get(id: string): Promise<Operation | undefined> {
-    return (await this.operations.get(id))?.value;
+  async get(id: string, tenantId?: string): Promise<Operation | undefined> {
+    return (await this.operations.get(id, tenantId))?.value;
+  }
+
+  /** The stored operations, for listings with the store's paging and tenant scoping. */
+  get repository(): Repository<Operation> {
+    return this.operations;
   }
 
   /** Operations matching every given field, in id order. */

@@ -79,7 +79,15 @@ interface PortCommon {
 export type VnfcPort =
   | (PortCommon & { kind: 'virtio'; bridge: string })
   | (PortCommon & { kind: 'vhost-user'; socketPath: string })
-  | (PortCommon & { kind: 'sriov-vf' | 'pci-passthrough'; vlan: number | undefined });
+  | (PortCommon & {
+      kind: 'sriov-vf' | 'pci-passthrough';
+      vlan: number | undefined;
+      /**
+       * The bridge the VF's representor is a port of, when the NIC runs in switchdev mode (OVS hardware
+       * offload): then the VF's traffic crosses the integration bridge's flows, and a service chain can steer it.
+       */
+      representorBridge?: string;
+    });
 
 const MAC_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 

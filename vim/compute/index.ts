@@ -18,4 +18,5 @@ export {
 export { cpusetOf, domainXmlOf, tapNameOf, type DomainXmlOutcome, type VirtType } from './domain-xml.js';
 export { LibvirtDriver, type LibvirtDriverOptions } from './libvirt-driver.js';
 export { LabDriver, type LabDriverOptions } from './lab-driver.js';
+export { ComputeHosts, type ComputeHostRef } from './hosts.js';
 export { addVhostUserPort, vhostUserPortName, vhostUserSocketPath, type VhostUserPort } from './vhost-user.js';

@@ -32,7 +32,8 @@ export interface LabDriverOptions {
   switchNamespace?: string;
 }
 
-type LabPort = Extract<VnfcPort, { kind: 'virtio' }>;
+/** A virtio port, or a VF whose representor is on a bridge (switchdev): both are a veth into the bridge here. */
+type LabPort = VnfcPort & { bridge: string };
 
 export class LabDriver implements ComputeDriver {
   private readonly defined = new Map<string, VnfcSpec>();
@@ -170,14 +171,20 @@ export class LabDriver implements ComputeDriver {
 }
 
 function labPorts(spec: VnfcSpec): LabPort[] {
-  return spec.ports.filter((port): port is LabPort => port.kind === 'virtio');
+  return spec.ports.flatMap((port): LabPort[] => {
+    if (port.kind === 'virtio') return [port];
+    if (port.kind === 'sriov-vf' && port.representorBridge !== undefined) return [{ ...port, bridge: port.representorBridge }];
+    return [];
+  });
 }
 
 function labProblems(spec: VnfcSpec): string[] {
   const problems: string[] = [];
   if (!NAMESPACE_NAME.test(spec.name)) problems.push(`name ${JSON.stringify(spec.name)} cannot name a namespace`);
   for (const port of spec.ports) {
-    if (port.kind !== 'virtio') problems.push(`port ${port.cpId}: the lab plugs virtio ports only, not ${port.kind}`);
+    if (port.kind !== 'virtio' && !(port.kind === 'sriov-vf' && port.representorBridge !== undefined)) {
+      problems.push(`port ${port.cpId}: the lab plugs virtio ports and VFs with a representor bridge only, not ${port.kind}`);
+    }
     if (!isMacAddress(port.mac)) problems.push(`port ${port.cpId}: ${JSON.stringify(port.mac)} is not a MAC address`);
     for (const address of port.addresses ?? []) if (!IPV4_CIDR.test(address)) problems.push(`port ${port.cpId}: ${JSON.stringify(address)} is not an IPv4 address with prefix`);
   }

@@ -168,7 +168,15 @@ export class Networks implements PortDirectory, PortBindings {
     return this.ports.query({ tenantId: principal.isAdmin ? undefined : principal.tenantId, where: networkId === undefined ? undefined : { networkId } });
   }
 
-  async createNetwork(principal: Principal, request: NetworkCreation): Promise<Versioned<Network>> {
+  /**
+   * `options.id` (for the lifecycle's own networks, never from the API) makes the creation idempotent: a network
+   * that already has that id is answered as it is.
+   */
+  async createNetwork(principal: Principal, request: NetworkCreation, options: { id?: string } = {}): Promise<Versioned<Network>> {
+    if (options.id !== undefined) {
+      const existing = await this.networks.get(options.id);
+      if (existing) return existing;
+    }
     const tenantId = ownerOf(principal, request, 'network');
     const providerGiven = Object.keys(request).some((attribute) => attribute.startsWith('provider:'));
     if (providerGiven && !principal.isAdmin) throw notAuthorized('create_network:provider:network_type');
@@ -187,7 +195,7 @@ export class Networks implements PortDirectory, PortBindings {
         segment = { networkType: requested.networkType, physicalNetwork: requested.physicalNetwork, segmentationId };
       }
       const network: Network = {
-        id: crypto.randomUUID(),
+        id: options.id ?? crypto.randomUUID(),
         tenantId,
         name: request.name ?? '',
         description: request.description ?? '',
@@ -261,7 +269,12 @@ export class Networks implements PortDirectory, PortBindings {
     return found;
   }
 
-  async createPort(principal: Principal, request: PortCreation): Promise<Versioned<Port>> {
+  /** `options.id`: as for `createNetwork`, an idempotent creation under an id the caller derived. */
+  async createPort(principal: Principal, request: PortCreation, options: { id?: string } = {}): Promise<Versioned<Port>> {
+    if (options.id !== undefined) {
+      const existing = await this.ports.get(options.id);
+      if (existing) return existing;
+    }
     const tenantId = ownerOf(principal, request, 'port');
     const givenMac = request.mac_address === undefined ? undefined : checkedMac(request.mac_address, '/port/mac_address');
     const fixedIps = checkedFixedIps(request.fixed_ips ?? [], '/port/fixed_ips');
@@ -269,7 +282,7 @@ export class Networks implements PortDirectory, PortBindings {
     return retried(async () => {
       const network = await this.visibleNetwork(principal, request.network_id);
       const port: Port = {
-        id: crypto.randomUUID(),
+        id: options.id ?? crypto.randomUUID(),
         tenantId,
         networkId: network.value.id,
         name: request.name ?? '',

@@ -186,6 +186,11 @@ export class Scheduler {
     });
   }
 
+  /** Gives back one claim (a VNFC removed); releasing a claim that is gone is not an error. */
+  async releaseOne(claimId: string): Promise<void> {
+    await this.exclusive(() => this.releaseClaim(claimId));
+  }
+
   async claimsOf(filter: { owner?: string; hostId?: string } = {}): Promise<Claim[]> {
     const where: Record<string, string> = {};
     if (filter.owner !== undefined) where.owner = filter.owner;

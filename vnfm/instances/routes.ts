@@ -38,7 +38,7 @@ const createVnfRequestSchema = {
   },
 } as const;
 
-interface CreateVnfRequest {
+export interface CreateVnfRequest {
   vnfdId: string;
   vnfInstanceName?: string;
   vnfInstanceDescription?: string;
@@ -49,12 +49,75 @@ type InstanceParams = { Params: { vnfInstanceId: string } };
 const params = { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 
 export interface VnfInstanceRoutesContext {
-  instances: Repository<VnfInstance>;
-  packages: VnfPackageCatalogue;
+  service: VnfInstanceService;
   pageSize: number;
 }
 
-export function vnfInstanceRoutes({ instances, packages, pageSize }: VnfInstanceRoutesContext) {
+/**
+ * Creating and deleting VNF instance resources, for the API and for the NFVO (which creates the VNF instances
+ * of an NS through it).
+ */
+export class VnfInstanceService {
+  constructor(
+    readonly instances: Repository<VnfInstance>,
+    private readonly packages: VnfPackageCatalogue,
+  ) {}
+
+  async create(tenantId: string, body: CreateVnfRequest): Promise<Versioned<VnfInstance>> {
+    const pkg = await this.packages.onboardedInTenant(tenantId, body.vnfdId);
+    if (!pkg || pkg.value.operationalState !== 'ENABLED') {
+      throw new ProblemError(422, `No enabled, onboarded VNF package holds VNFD ${body.vnfdId}.`, {
+        violations: [{ pointer: '/vnfdId', message: 'names no enabled onboarded VNFD', in: 'body' }],
+      });
+    }
+    const facts = pkg.value;
+    const instance: VnfInstance = {
+      id: crypto.randomUUID(),
+      tenantId,
+      vnfInstanceName: body.vnfInstanceName,
+      vnfInstanceDescription: body.vnfInstanceDescription,
+      vnfdId: body.vnfdId,
+      vnfProvider: facts.vnfProvider ?? '',
+      vnfProductName: facts.vnfProductName ?? '',
+      vnfSoftwareVersion: facts.vnfSoftwareVersion ?? '',
+      vnfdVersion: facts.vnfdVersion ?? '',
+      vnfPkgId: facts.id,
+      instantiationState: 'NOT_INSTANTIATED',
+      metadata: body.metadata ?? {},
+      extensions: {},
+      createdAt: new Date().toISOString(),
+    };
+    // The package is marked before the instance exists: a crash in between leaves a mark without a user,
+    // which a later delete of the package reports, rather than an instance whose package could go.
+    const marked = await this.packages.markUsage(tenantId, facts.id, `vnf-instance:${instance.id}`, true);
+    if (!marked.ok) throw conflict(`VNF package ${facts.id} cannot be used: ${marked.reason}.`);
+    const { revision } = await this.instances.insert(instance);
+    return { value: instance, revision };
+  }
+
+  /** Only a NOT_INSTANTIATED instance can go (409 otherwise); deleting one that is gone is not an error. */
+  async delete(vnfInstanceId: string): Promise<void> {
+    for (;;) {
+      const found = await this.instances.get(vnfInstanceId);
+      if (!found) return;
+      const { value: instance, revision } = found;
+      if (instance.instantiationState !== 'NOT_INSTANTIATED') {
+        throw conflict(`VNF instance ${instance.id} is ${instance.instantiationState}: terminate it first.`, { instantiationState: instance.instantiationState });
+      }
+      try {
+        await this.instances.delete(instance.id, revision);
+      } catch (error) {
+        if (error instanceof StoreConflictError && error.reason === 'stale-revision') continue;
+        throw error;
+      }
+      await this.packages.markUsage(instance.tenantId, instance.vnfPkgId, `vnf-instance:${instance.id}`, false);
+      return;
+    }
+  }
+}
+
+export function vnfInstanceRoutes({ service, pageSize }: VnfInstanceRoutesContext) {
+  const instances = service.instances;
   const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
 
   async function instanceOf(request: FastifyRequest, vnfInstanceId: string): Promise<Versioned<VnfInstance>> {
@@ -65,35 +128,7 @@ export function vnfInstanceRoutes({ instances, packages, pageSize }: VnfInstance
 
   return async (scope: FastifyInstance): Promise<void> => {
     scope.post<{ Body: CreateVnfRequest }>('/vnf_instances', { schema: { tags: TAGS, summary: 'Create a VNF instance resource', body: createVnfRequestSchema } }, async (request, reply) => {
-      const { tenantId } = request.principal;
-      const pkg = await packages.onboardedInTenant(tenantId, request.body.vnfdId);
-      if (!pkg || pkg.value.operationalState !== 'ENABLED') {
-        throw new ProblemError(422, `No enabled, onboarded VNF package holds VNFD ${request.body.vnfdId}.`, {
-          violations: [{ pointer: '/vnfdId', message: 'names no enabled onboarded VNFD', in: 'body' }],
-        });
-      }
-      const facts = pkg.value;
-      const instance: VnfInstance = {
-        id: crypto.randomUUID(),
-        tenantId,
-        vnfInstanceName: request.body.vnfInstanceName,
-        vnfInstanceDescription: request.body.vnfInstanceDescription,
-        vnfdId: request.body.vnfdId,
-        vnfProvider: facts.vnfProvider ?? '',
-        vnfProductName: facts.vnfProductName ?? '',
-        vnfSoftwareVersion: facts.vnfSoftwareVersion ?? '',
-        vnfdVersion: facts.vnfdVersion ?? '',
-        vnfPkgId: facts.id,
-        instantiationState: 'NOT_INSTANTIATED',
-        metadata: request.body.metadata ?? {},
-        extensions: {},
-        createdAt: new Date().toISOString(),
-      };
-      // The package is marked before the instance exists: a crash in between leaves a mark without a user,
-      // which a later delete of the package reports, rather than an instance whose package could go.
-      const marked = await packages.markUsage(tenantId, facts.id, `vnf-instance:${instance.id}`, true);
-      if (!marked.ok) throw conflict(`VNF package ${facts.id} cannot be used: ${marked.reason}.`);
-      const { revision } = await instances.insert(instance);
+      const { value: instance, revision } = await service.create(request.principal.tenantId, request.body);
       setEntityTag(reply, revision);
       return replyCreated(request, reply, `${VNF_INSTANCES_PATH}/${instance.id}`, vnfInstanceView(instance, apiRoot(request)));
     });
@@ -118,20 +153,9 @@ export function vnfInstanceRoutes({ instances, packages, pageSize }: VnfInstance
     });
 
     scope.delete<InstanceParams>('/vnf_instances/:vnfInstanceId', { schema: { tags: TAGS, summary: 'Delete a VNF instance resource', params } }, async (request, reply) => {
-      for (;;) {
-        const { value: instance, revision } = await instanceOf(request, request.params.vnfInstanceId);
-        if (instance.instantiationState !== 'NOT_INSTANTIATED') {
-          throw conflict(`VNF instance ${instance.id} is ${instance.instantiationState}: terminate it first.`, { instantiationState: instance.instantiationState });
-        }
-        try {
-          await instances.delete(instance.id, revision);
-        } catch (error) {
-          if (error instanceof StoreConflictError && error.reason === 'stale-revision') continue;
-          throw error;
-        }
-        await packages.markUsage(instance.tenantId, instance.vnfPkgId, `vnf-instance:${instance.id}`, false);
-        return reply.code(204).send();
-      }
+      await instanceOf(request, request.params.vnfInstanceId);
+      await service.delete(request.params.vnfInstanceId);
+      return reply.code(204).send();
     });
   };
 }

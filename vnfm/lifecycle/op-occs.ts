@@ -1,0 +1,141 @@
+/** SOL 003 clause 5.5.2.13 VnfLcmOpOcc: an operation of the engine as the API shows it. */
+import { VIM_CONNECTION_ID } from '../../nfvo/index.js';
+import type { Json, Operation, ProblemDetails } from '../../platform/index.js';
+import { VNF_INSTANCES_PATH } from '../instances/model.js';
+import { fromJson, type VnfcRecord, type VnfVirtualLinkRecord } from './model.js';
+
+export const VNF_LCM_OP_OCCS_PATH = '/vnflcm/v1/vnf_lcm_op_occs';
+
+/** SOL 003 clause 5.5.4.3 LcmOperationStateType. */
+export type LcmOperationState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED_TEMP' | 'FAILED' | 'ROLLING_BACK' | 'ROLLED_BACK';
+
+type ChangeType = 'ADDED' | 'REMOVED' | 'MODIFIED' | 'TEMPORARY';
+
+export interface VnfLcmOpOccView {
+  id: string;
+  operationState: LcmOperationState;
+  stateEnteredTime: string;
+  startTime: string;
+  vnfInstanceId: string;
+  grantId?: string;
+  operation: string;
+  isAutomaticInvocation: boolean;
+  operationParams: Json;
+  isCancelPending: boolean;
+  error?: ProblemDetails;
+  resourceChanges: {
+    affectedVnfcs: Array<{
+      id: string;
+      vduId: string;
+      changeType: ChangeType;
+      computeResource: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string };
+      affectedVnfcCpIds: string[];
+    }>;
+    affectedVirtualLinks: Array<{
+      id: string;
+      vnfVirtualLinkDescId: string;
+      changeType: ChangeType;
+      networkResource: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string };
+    }>;
+    affectedExtLinkPorts: Array<{ id: string; changeType: ChangeType; extCpInstanceId: string; resourceHandle: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string } }>;
+    affectedVirtualStorages: [];
+  };
+  _links: Record<string, { href: string }>;
+}
+
+export const VNF_LCM_OP_OCC_SHAPE = { defaultExcluded: ['operationParams', 'error', 'resourceChanges', 'changedInfo', 'changedExtConnectivity'], mandatory: ['_links'] } as const;
+
+export const VNF_LCM_OP_OCC_ATTRIBUTES = new Set([
+  'id', 'operationState', 'stateEnteredTime', 'startTime', 'vnfInstanceId', 'grantId', 'operation', 'isAutomaticInvocation', 'operationParams',
+  'isCancelPending', 'error', 'resourceChanges', '_links',
+]);
+
+/** STARTING is PROCESSING before the grant is obtained (SOL 003 clause 5.6.2.2). */
+export function lcmOperationState(operation: Operation): LcmOperationState {
+  if (operation.state === 'PROCESSING' && operation.steps[0]?.name === 'grant' && operation.steps[0].status !== 'done') return 'STARTING';
+  return operation.state;
+}
+
+/** What the operation's done steps say it created or removed. */
+function resourceChanges(operation: Operation): VnfLcmOpOccView['resourceChanges'] {
+  const changes: VnfLcmOpOccView['resourceChanges'] = { affectedVnfcs: [], affectedVirtualLinks: [], affectedExtLinkPorts: [], affectedVirtualStorages: [] };
+  const adding = operation.kind === 'INSTANTIATE';
+  const outputOf = (name: string): Json | undefined => {
+    const step = operation.steps.find((candidate) => candidate.name === name);
+    return step && (step.status === 'done' || step.status === 'compensated' || step.status === 'compensating') ? step.output : undefined;
+  };
+  const removedByRollback = (name: string) => operation.steps.find((candidate) => candidate.name === name)?.status === 'compensated';
+  let vnfcs: VnfcRecord[] | undefined;
+  let links: VnfVirtualLinkRecord[] | undefined;
+  if (adding) {
+    vnfcs = fromJson<VnfcRecord[] | undefined>(outputOf('vnfcs'));
+    links = fromJson<VnfVirtualLinkRecord[] | undefined>(outputOf('virtual-links'));
+  } else {
+    const removed = fromJson<{ vnfcs?: VnfcRecord[]; virtualLinks?: VnfVirtualLinkRecord[] } | undefined>(outputOf('grant'));
+    if (operation.steps.find((step) => step.name === 'vnfcs')?.status === 'done') vnfcs = removed?.vnfcs;
+    if (operation.steps.find((step) => step.name === 'virtual-links')?.status === 'done') links = removed?.virtualLinks;
+  }
+  const vnfcChange: ChangeType = adding ? 'ADDED' : 'REMOVED';
+  if (vnfcs && !(adding && removedByRollback('vnfcs'))) {
+    for (const vnfc of vnfcs) {
+      changes.affectedVnfcs.push({
+        id: vnfc.id,
+        vduId: vnfc.vduId,
+        changeType: vnfcChange,
+        computeResource: { vimConnectionId: VIM_CONNECTION_ID, resourceId: vnfc.id, vimLevelResourceType: 'Domain' },
+        affectedVnfcCpIds: vnfc.ports.map((port) => port.cpdId),
+      });
+      for (const port of vnfc.ports) {
+        if (port.extCpdId === undefined) continue;
+        changes.affectedExtLinkPorts.push({
+          id: port.portId,
+          changeType: vnfcChange,
+          extCpInstanceId: `${vnfc.id}/${port.extCpdId}`,
+          resourceHandle: { vimConnectionId: VIM_CONNECTION_ID, resourceId: port.portId, vimLevelResourceType: 'port' },
+        });
+      }
+    }
+  }
+  if (links && !(adding && removedByRollback('virtual-links'))) {
+    for (const link of links.filter((candidate) => candidate.managedBy === 'vnfm')) {
+      changes.affectedVirtualLinks.push({
+        id: link.networkId,
+        vnfVirtualLinkDescId: link.vnfVirtualLinkDescId,
+        changeType: vnfcChange,
+        networkResource: { vimConnectionId: VIM_CONNECTION_ID, resourceId: link.networkId, vimLevelResourceType: 'network' },
+      });
+    }
+  }
+  return changes;
+}
+
+export function vnfLcmOpOccView(operation: Operation, apiRoot: string): VnfLcmOpOccView {
+  const self = `${apiRoot}${VNF_LCM_OP_OCCS_PATH}/${operation.id}`;
+  const input = fromJson<{ vnfInstanceId: string; isAutomaticInvocation: boolean; request: Json }>(operation.input);
+  const state = lcmOperationState(operation);
+  const grantId = fromJson<{ grantId?: string } | undefined>(operation.steps.find((step) => step.name === 'grant' && step.output !== undefined)?.output)?.grantId;
+  const links: Record<string, { href: string }> = { self: { href: self }, vnfInstance: { href: `${apiRoot}${VNF_INSTANCES_PATH}/${operation.resourceId}` } };
+  if (grantId !== undefined) links.grant = { href: `${apiRoot}/grant/v1/grants/${grantId}` };
+  if (state === 'FAILED_TEMP') {
+    for (const action of ['retry', 'rollback', 'fail'] as const) links[action] = { href: `${self}/${action}` };
+  }
+  if (state === 'STARTING' || state === 'PROCESSING' || state === 'ROLLING_BACK') links.cancel = { href: `${self}/cancel` };
+  const view: VnfLcmOpOccView = {
+    id: operation.id,
+    operationState: state,
+    stateEnteredTime: operation.updatedAt,
+    startTime: operation.createdAt,
+    vnfInstanceId: input.vnfInstanceId,
+    operation: operation.kind,
+    isAutomaticInvocation: input.isAutomaticInvocation,
+    operationParams: input.request,
+    isCancelPending: false,
+    resourceChanges: resourceChanges(operation),
+    _links: links,
+  };
+  if (grantId !== undefined) view.grantId = grantId;
+  if (operation.error) {
+    view.error = { type: 'about:blank', title: operation.error.title, status: operation.error.status, detail: operation.error.detail, ...(operation.error.step ? { step: operation.error.step } : {}) };
+  }
+  return view;
+}

@@ -1,0 +1,142 @@
+/** SOL 003 clause 5.5.2: the request bodies of the VNF lifecycle operations, and their JSON schemas. */
+
+const keyValuePairs = { type: 'object', additionalProperties: true } as const;
+const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
+
+/** SOL 003 clause 4.4.1.10 IpOverEthernetAddressData (the parts a port takes). */
+export interface IpOverEthernetAddressData {
+  macAddress?: string;
+  segmentationId?: string;
+  ipAddresses?: Array<{ type: 'IPV4' | 'IPV6'; fixedAddresses?: string[]; numDynamicAddresses?: number; subnetId?: string }>;
+}
+
+export interface VnfExtCpConfig {
+  parentCpConfigId?: string;
+  linkPortId?: string;
+  cpProtocolData?: Array<{ layerProtocol: 'IP_OVER_ETHERNET' | 'IP_FOR_VIRTUAL_CP'; ipOverEthernet?: IpOverEthernetAddressData }>;
+}
+
+/** SOL 003 clause 4.4.1.11 ExtVirtualLinkData: an external network (a VIM network id) and the CPs on it. */
+export interface ExtVirtualLinkData {
+  id: string;
+  vimConnectionId?: string;
+  resourceId: string;
+  /** cpConfig keys are free; their entries go, in key order, to the VNFC instances of the CPD in creation order. */
+  extCps: Array<{ cpdId: string; cpConfig?: Record<string, VnfExtCpConfig> }>;
+}
+
+/** SOL 003 clause 4.4.1.12 ExtManagedVirtualLinkData: an internal VL realized by a network someone else manages. */
+export interface ExtManagedVirtualLinkData {
+  id: string;
+  vnfVirtualLinkDescId: string;
+  vimConnectionId?: string;
+  resourceId: string;
+}
+
+export interface InstantiateVnfRequest {
+  flavourId: string;
+  instantiationLevelId?: string;
+  extVirtualLinks?: ExtVirtualLinkData[];
+  extManagedVirtualLinks?: ExtManagedVirtualLinkData[];
+  vimConnectionInfo?: unknown;
+  localizationLanguage?: string;
+  additionalParams?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+  vnfConfigurableProperties?: Record<string, unknown>;
+}
+
+export interface TerminateVnfRequest {
+  terminationType: 'FORCEFUL' | 'GRACEFUL';
+  gracefulTerminationTimeout?: number;
+  additionalParams?: Record<string, unknown>;
+}
+
+const ipOverEthernet = {
+  type: 'object',
+  properties: {
+    macAddress: { type: 'string', pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$' },
+    segmentationId: { type: 'string' },
+    ipAddresses: {
+      type: 'array',
+      maxItems: 16,
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { enum: ['IPV4', 'IPV6'] },
+          fixedAddresses: { type: 'array', maxItems: 16, items: { type: 'string', minLength: 2, maxLength: 45 } },
+          numDynamicAddresses: { type: 'integer', minimum: 0, maximum: 16 },
+          subnetId: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
+const cpConfig = {
+  type: 'object',
+  maxProperties: 64,
+  additionalProperties: {
+    type: 'object',
+    properties: {
+      parentCpConfigId: { type: 'string' },
+      linkPortId: { type: 'string' },
+      cpProtocolData: {
+        type: 'array',
+        maxItems: 8,
+        items: { type: 'object', required: ['layerProtocol'], properties: { layerProtocol: { enum: ['IP_OVER_ETHERNET', 'IP_FOR_VIRTUAL_CP'] }, ipOverEthernet } },
+      },
+    },
+  },
+} as const;
+
+export const instantiateVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['flavourId'],
+  properties: {
+    flavourId: identifier,
+    instantiationLevelId: identifier,
+    extVirtualLinks: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['id', 'resourceId', 'extCps'],
+        properties: {
+          id: identifier,
+          vimConnectionId: { type: 'string' },
+          resourceProviderId: { type: 'string' },
+          resourceId: identifier,
+          extCps: { type: 'array', maxItems: 64, items: { type: 'object', required: ['cpdId'], properties: { cpdId: identifier, cpConfig } } },
+          extLinkPorts: { type: 'array' },
+        },
+      },
+    },
+    extManagedVirtualLinks: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['id', 'vnfVirtualLinkDescId', 'resourceId'],
+        properties: { id: identifier, vnfVirtualLinkDescId: identifier, vimConnectionId: { type: 'string' }, resourceProviderId: { type: 'string' }, resourceId: identifier },
+      },
+    },
+    vimConnectionInfo: { type: ['array', 'object'] },
+    localizationLanguage: { type: 'string' },
+    additionalParams: keyValuePairs,
+    extensions: keyValuePairs,
+    vnfConfigurableProperties: keyValuePairs,
+  },
+} as const;
+
+export const terminateVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['terminationType'],
+  properties: {
+    terminationType: { enum: ['FORCEFUL', 'GRACEFUL'] },
+    gracefulTerminationTimeout: { type: 'integer', minimum: 0, maximum: 86400 },
+    additionalParams: keyValuePairs,
+  },
+} as const;

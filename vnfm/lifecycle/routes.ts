@@ -1,0 +1,104 @@
+/**
+ * SOL 003 clauses 5.4.4-5.4.17: the task resources that start lifecycle operations (202 Accepted with the
+ * occurrence in `Location`), and the operation occurrences with retry, rollback and fail.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { absoluteUri, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type Operation } from '../../platform/index.js';
+import type { VnfInstance } from '../instances/model.js';
+import type { VnfInstanceService } from '../instances/routes.js';
+import { countsAtLevel } from './plan.js';
+import type { VnfLifecycle } from './lifecycle.js';
+import { VNF_LCM_OP_OCC_ATTRIBUTES, VNF_LCM_OP_OCC_SHAPE, VNF_LCM_OP_OCCS_PATH, vnfLcmOpOccView } from './op-occs.js';
+import { instantiateVnfRequestSchema, terminateVnfRequestSchema, type InstantiateVnfRequest, type TerminateVnfRequest } from './requests.js';
+
+const TAGS = ['vnflcm'];
+const instanceParams = { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const occurrenceParams = { type: 'object', required: ['vnfLcmOpOccId'], properties: { vnfLcmOpOccId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+type InstanceParams = { Params: { vnfInstanceId: string } };
+type OccurrenceParams = { Params: { vnfLcmOpOccId: string } };
+
+export interface LifecycleRoutesContext {
+  service: VnfInstanceService;
+  lifecycle: VnfLifecycle;
+  pageSize: number;
+}
+
+export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRoutesContext) {
+  const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
+
+  async function instanceOf(request: FastifyRequest, vnfInstanceId: string): Promise<VnfInstance> {
+    const found = await service.instances.get(vnfInstanceId, tenantScope(request.principal));
+    if (!found) throw notFound(`No VNF instance ${vnfInstanceId}.`);
+    return found.value;
+  }
+
+  async function occurrenceOf(request: FastifyRequest, id: string): Promise<Operation> {
+    const found = await lifecycle.engine.get(id, tenantScope(request.principal));
+    if (!found) throw notFound(`No VNF LCM operation occurrence ${id}.`);
+    return found;
+  }
+
+  function accepted(request: FastifyRequest, reply: FastifyReply, operation: Operation): FastifyReply {
+    return reply.code(202).header('Location', absoluteUri(request, `${VNF_LCM_OP_OCCS_PATH}/${operation.id}`)).send();
+  }
+
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.post<InstanceParams & { Body: InstantiateVnfRequest }>(
+      '/vnf_instances/:vnfInstanceId/instantiate',
+      { schema: { tags: TAGS, summary: 'Instantiate a VNF', params: instanceParams, body: instantiateVnfRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.vnfInstanceId);
+        if (instance.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${instance.id} is already INSTANTIATED.`, { instantiationState: instance.instantiationState });
+        await checkInstantiable(lifecycle, instance, request.body);
+        return accepted(request, reply, await lifecycle.start('INSTANTIATE', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: TerminateVnfRequest }>(
+      '/vnf_instances/:vnfInstanceId/terminate',
+      { schema: { tags: TAGS, summary: 'Terminate a VNF', params: instanceParams, body: terminateVnfRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.vnfInstanceId);
+        if (instance.instantiationState !== 'INSTANTIATED') throw conflict(`VNF instance ${instance.id} is NOT_INSTANTIATED.`, { instantiationState: instance.instantiationState });
+        return accepted(request, reply, await lifecycle.start('TERMINATE', instance, request.body));
+      },
+    );
+
+    scope.get('/vnf_lcm_op_occs', { schema: { tags: TAGS, summary: 'Query VNF LCM operation occurrences', querystring: listQuerySchema } }, async (request, reply) =>
+      listPage({
+        request,
+        reply,
+        repository: lifecycle.engine.repository,
+        tenantId: tenantScope(request.principal),
+        view: (operation: Operation) => vnfLcmOpOccView(operation, apiRoot(request)),
+        shape: VNF_LCM_OP_OCC_SHAPE,
+        pageSize,
+        isKnownAttribute: (path) => VNF_LCM_OP_OCC_ATTRIBUTES.has(path[0] ?? ''),
+      }),
+    );
+
+    scope.get<OccurrenceParams>('/vnf_lcm_op_occs/:vnfLcmOpOccId', { schema: { tags: TAGS, summary: 'Read a VNF LCM operation occurrence', params: occurrenceParams } }, async (request) =>
+      vnfLcmOpOccView(await occurrenceOf(request, request.params.vnfLcmOpOccId), apiRoot(request)),
+    );
+
+    for (const action of ['retry', 'rollback'] as const) {
+      scope.post<OccurrenceParams>(`/vnf_lcm_op_occs/:vnfLcmOpOccId/${action}`, { schema: { tags: TAGS, summary: `${action} a failed operation`, params: occurrenceParams } }, async (request, reply) => {
+        const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
+        await (action === 'retry' ? lifecycle.engine.retry(operation.id) : lifecycle.engine.rollback(operation.id));
+        return reply.code(202).send();
+      });
+    }
+
+    scope.post<OccurrenceParams>('/vnf_lcm_op_occs/:vnfLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed operation as finally failed', params: occurrenceParams } }, async (request) => {
+      const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
+      return vnfLcmOpOccView(await lifecycle.engine.fail(operation.id), apiRoot(request));
+    });
+  };
+}
+
+/** What can be refused before anything starts: an unknown flavour or instantiation level (422, nothing changes). */
+async function checkInstantiable(lifecycle: VnfLifecycle, instance: VnfInstance, body: InstantiateVnfRequest): Promise<void> {
+  const flavour = await lifecycle.flavourOf(instance, body.flavourId);
+  const level = countsAtLevel(flavour, body.instantiationLevelId);
+  if (!level.ok) throw new ProblemError(422, level.problem, { violations: [{ pointer: '/instantiationLevelId', message: level.problem, in: 'body' }] });
+}
