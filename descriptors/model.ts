@@ -223,6 +223,8 @@ export interface Nsd {
     minInstances: number;
     maxInstances: number;
     flavourId: string | undefined;
+    /** The VNF's instantiation level in this profile (SOL 001 VnfProfile.instantiation_level). */
+    instantiationLevelId?: string | undefined;
     /** The NS virtual links the VNF connects to, by the requirement (of its VNF node) that names them. */
     virtualLinkConnectivity?: Array<{ requirement: string; virtualLinkId: string }>;
   }>;

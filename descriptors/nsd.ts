@@ -96,6 +96,7 @@ class NsdReader {
         minInstances,
         maxInstances: read.integer(profile['max_number_of_instances']) ?? minInstances,
         flavourId: read.text(node.properties['flavour_id']),
+        instantiationLevelId: read.text(profile['instantiation_level']),
         virtualLinkConnectivity: connectivity,
       };
     });

@@ -7,7 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import { NotificationOutbox, registerEtsiApi, type EtsiApi, type PlatformServices, type ProductModule } from '../platform/index.js';
 import type { VimServices } from '../vim/index.js';
 import { BackgroundWork } from './background.js';
+import type { SteeredChains } from '../sfc/index.js';
+import type { VnfManager } from '../vnfm/index.js';
 import { Grants } from './grants/grants.js';
+import { NsLifecycle } from './nslcm/lifecycle.js';
+import { NS_INSTANCES, type NsInstance } from './nslcm/model.js';
+import { nsLifecycleRoutes } from './nslcm/routes.js';
 import { OnboardedDescriptors } from './onboarded-descriptors.js';
 import { ContentFiles } from './content-files.js';
 import { NsdCatalogue } from './nsd/catalogue.js';
@@ -22,6 +27,8 @@ import { pkgmSubscriptionRoutes } from './subscriptions/routes.js';
 export { NsdCatalogue } from './nsd/catalogue.js';
 export { GrantRefusedError, Grants } from './grants/grants.js';
 export { GRANTS, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type GrantedLcmOperationType, type PlacementConstraint, type ResourceDefinition } from './grants/model.js';
+export { NsLifecycle } from './nslcm/lifecycle.js';
+export { NS_INSTANCES, NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type NsInstance } from './nslcm/model.js';
 export { OnboardedDescriptors, type OnboardedNsd, type OnboardedVnfPackage } from './onboarded-descriptors.js';
 export type { NsdInfo, NsDescriptor } from './nsd/model.js';
 export { VnfPackageCatalogue } from './packages/catalogue.js';
@@ -48,20 +55,30 @@ interface Running {
 export interface NfvoModule extends ProductModule {
   /** The NFVO's side of the Grant interface; available once the APIs are registered. */
   grants(): Grants;
+  /** The NS lifecycle; available once the APIs are registered. */
+  nsLifecycle(): NsLifecycle;
 }
 
-export function createNfvoModule(dependencies: { vim: () => VimServices }): NfvoModule {
+export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: () => VnfManager; chains: () => SteeredChains }): NfvoModule {
   let running: Running | undefined;
   let grants: Grants | undefined;
+  let nsLifecycle: NsLifecycle | undefined;
   return {
     name: 'nfvo',
     grants() {
       if (!grants) throw new Error('the NFVO has not registered its APIs yet');
       return grants;
     },
+    nsLifecycle() {
+      if (!nsLifecycle) throw new Error('the NFVO has not registered its APIs yet');
+      return nsLifecycle;
+    },
     async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
       const log = logger.child({ module: 'nfvo' });
-      grants = new Grants(store, new OnboardedDescriptors(store, config.dataDir), dependencies.vim, log);
+      const descriptors = new OnboardedDescriptors(store, config.dataDir);
+      grants = new Grants(store, descriptors, dependencies.vim, log);
+      const nsInstances = store.collection<NsInstance>(NS_INSTANCES);
+      nsLifecycle = new NsLifecycle({ store, logger: log, instances: nsInstances, descriptors, vnfm: dependencies.vnfm, vim: dependencies.vim, chains: dependencies.chains });
       const background = new BackgroundWork(log);
       const outbox = new NotificationOutbox(store, log, VNF_PACKAGE_NOTIFICATIONS_CHANNEL);
       const notifications = new PackageNotifications(store, outbox);
@@ -89,13 +106,16 @@ export function createNfvoModule(dependencies: { vim: () => VimServices }): Nfvo
         await scope.register(pkgmSubscriptionRoutes(store, notifications, config.pageSize));
       });
       await registerEtsiApi(app, NSD_MANAGEMENT_API, nsdRoutes(store, nsds, nsdOnboarding, nsdFiles, config.pageSize));
-      await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, async () => {});
+      const lifecycle = nsLifecycle;
+      await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, nsLifecycleRoutes({ instances: nsInstances, nsds, lifecycle, vnfm: dependencies.vnfm, pageSize: config.pageSize }));
     },
     async start() {
       running?.outbox.start();
       running?.resume();
+      await nsLifecycle?.recover();
     },
     async stop() {
+      await nsLifecycle?.close();
       await running?.background.drain();
       await running?.outbox.stop();
     },

@@ -6,6 +6,7 @@
 import { describeListenFailure, socketTarget, type PlatformServices, type ProductModule } from '../platform/index.js';
 import { DEFAULT_SEGMENT_RANGES, Networks, type PortBindings, type PortDirectory } from '../vim/networks/index.js';
 import { registerSfcApis, sfcRepositories, type SfcRepositories } from './api/index.js';
+import { SteeredChains } from './api/steered-chains.js';
 import { ChainProgrammer } from './flows/index.js';
 import { HostSwitches } from './hosts/index.js';
 import { OpenFlowController } from './openflow/index.js';
@@ -15,11 +16,14 @@ export * as ovsdb from './ovsdb/index.js';
 export { registerSfcApis, storedChainResources, type ChainDataplane, type SfcApiServices, type SfcRepositories } from './api/index.js';
 export { chainIntents, type ChainResources } from './chains/mapping.js';
 export { sfcPortUsers } from './api/port-users.js';
+export { SteeredChains, type SteeredChainSpec, type SteeredClassifier, type SteeredHop } from './api/steered-chains.js';
 export * from './chains/model.js';
 export { ChainProgrammer, type RenderedChain } from './flows/index.js';
 export { datapathIdHex, datapathIdOf, HostSwitches } from './hosts/index.js';
 
 export interface SfcModule extends ProductModule {
+  /** The chains the NFVO builds for forwarding graphs; available once the APIs are registered. */
+  steeredChains(): SteeredChains;
   /** Present once the module has started. */
   readonly programmer: ChainProgrammer | undefined;
   readonly hostSwitches: HostSwitches | undefined;
@@ -37,8 +41,13 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
   let hostSwitches: HostSwitches | undefined;
   let repositories: SfcRepositories | undefined;
   let ports: (PortDirectory & PortBindings) | undefined;
+  let steeredChains: SteeredChains | undefined;
   return {
     name: 'sfc',
+    steeredChains() {
+      if (!steeredChains) throw new Error('the SFC module has not registered its APIs yet');
+      return steeredChains;
+    },
     get programmer() {
       return programmer;
     },
@@ -59,6 +68,7 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
           trace: async (query) => programmer?.trace(query) ?? { problem: 'the flow programmer has not started' },
         },
       });
+      steeredChains = new SteeredChains(repositories, ports, () => void programmer?.schedule());
     },
     async start({ config, logger, store }: PlatformServices) {
       controller = new OpenFlowController({ logger: logger.child({ module: 'openflow' }) });

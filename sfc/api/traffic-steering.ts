@@ -138,7 +138,12 @@ export class TrafficSteering {
     private readonly ports: PortDirectory,
   ) {}
 
-  async createClassifier(principal: Principal, creation: SteeringClassifierCreation): Promise<SteeringClassifier> {
+  /** `options.id`: the id to create under (the NFVO's chains, never the API): creating it again answers it as it is. */
+  async createClassifier(principal: Principal, creation: SteeringClassifierCreation, options: { id?: string } = {}): Promise<SteeringClassifier> {
+    if (options.id !== undefined) {
+      const existing = await this.repositories.steeringClassifiers.get(options.id);
+      if (existing) return existing.value;
+    }
     if (creation.protocol !== undefined && creation.Protocol !== undefined && creation.protocol !== creation.Protocol) {
       throw invalidInput('protocol and Protocol differ', `${CLASSIFIER}/Protocol`);
     }
@@ -155,7 +160,7 @@ export class TrafficSteering {
       throw invalidInput('src_ip and dst_ip are of different IP versions', `${CLASSIFIER}/dst_ip`);
     }
     const classifier: SteeringClassifier = {
-      id: crypto.randomUUID(),
+      id: options.id ?? crypto.randomUUID(),
       tenantId: ownerOf(principal, creation, CLASSIFIER),
       name: creation.name ?? '',
       description: creation.description ?? '',
@@ -174,14 +179,19 @@ export class TrafficSteering {
     }
   }
 
-  async createPortChain(principal: Principal, creation: SteeringPortChainCreation): Promise<SteeringPortChain> {
+  async createPortChain(principal: Principal, creation: SteeringPortChainCreation, options: { id?: string } = {}): Promise<SteeringPortChain> {
+    if (options.id !== undefined) {
+      const existing = await this.repositories.steeringPortChains.get(options.id);
+      if (existing) return existing.value;
+    }
     const hops: SteeringHop[] = [];
     const seen = new Set<string>();
     for (const [key, egresses] of Object.entries(creation.ports)) {
       const pointer = `${PORT_CHAIN}/ports/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       const [ingress, ingressBackup] = primaryAndBackup(key, pointer);
       const [egress, egressBackup] = primaryAndBackup(egresses[0] ?? '', `${pointer}/0`);
-      for (const portId of [ingress, ingressBackup, egress, egressBackup]) {
+      // A one-armed function (ingress and egress the same port) is one hop; a port in two hops is not.
+      for (const portId of new Set([ingress, ingressBackup, egress, egressBackup])) {
         if (portId === null) continue;
         if (seen.has(portId)) throw invalidInput(`port ${portId} appears more than once in the chain`, pointer);
         seen.add(portId);
@@ -201,7 +211,7 @@ export class TrafficSteering {
     const chainId = await freeChainId(this.repositories);
     if (chainId === undefined) throw sfcError(409, 'PortChainUnavailableChainId', 'No chain id is available.');
     const chain: SteeringPortChain = {
-      id: crypto.randomUUID(),
+      id: options.id ?? crypto.randomUUID(),
       tenantId: ownerOf(principal, creation, PORT_CHAIN),
       name: creation.name ?? '',
       description: creation.description ?? '',
@@ -217,6 +227,10 @@ export class TrafficSteering {
     const holder = (await this.repositories.steeringPortChains.query()).find(({ value }) => value.classifiers.includes(classifier.id));
     if (holder !== undefined) throw sfcError(409, 'ClassifierInUse', `Classifier ${classifier.id} is in use by port chain ${holder.value.id}.`);
     await this.repositories.steeringClassifiers.delete(classifier.id, revision);
+  }
+
+  async removePortChain({ value, revision }: Versioned<SteeringPortChain>): Promise<void> {
+    await this.repositories.store.commit([this.repositories.steeringPortChains.deleteWrite(value.id, revision), releaseChainId(this.repositories, value.chainId)]);
   }
 
   routes() {
@@ -253,8 +267,7 @@ export class TrafficSteering {
         notFound: portChainNotFound,
         create: (principal, creation) => this.createPortChain(principal, creation),
         update: rename(this.repositories.steeringPortChains),
-        remove: ({ value, revision }) =>
-          this.repositories.store.commit([this.repositories.steeringPortChains.deleteWrite(value.id, revision), releaseChainId(this.repositories, value.chainId)]).then(() => undefined),
+        remove: (chain) => this.removePortChain(chain),
         view: ({ hops, chainId, ...chain }) => ({
           ...ownedView(chain),
           chain_id: chainId,

@@ -63,7 +63,12 @@ export class VnfInstanceService {
     private readonly packages: VnfPackageCatalogue,
   ) {}
 
-  async create(tenantId: string, body: CreateVnfRequest): Promise<Versioned<VnfInstance>> {
+  /** `options.id` (the NFVO's VNFs of an NS): creating again under that id answers the instance as it is. */
+  async create(tenantId: string, body: CreateVnfRequest, options: { id?: string } = {}): Promise<Versioned<VnfInstance>> {
+    if (options.id !== undefined) {
+      const existing = await this.instances.get(options.id);
+      if (existing) return existing;
+    }
     const pkg = await this.packages.onboardedInTenant(tenantId, body.vnfdId);
     if (!pkg || pkg.value.operationalState !== 'ENABLED') {
       throw new ProblemError(422, `No enabled, onboarded VNF package holds VNFD ${body.vnfdId}.`, {
@@ -72,7 +77,7 @@ export class VnfInstanceService {
     }
     const facts = pkg.value;
     const instance: VnfInstance = {
-      id: crypto.randomUUID(),
+      id: options.id ?? crypto.randomUUID(),
       tenantId,
       vnfInstanceName: body.vnfInstanceName,
       vnfInstanceDescription: body.vnfInstanceDescription,

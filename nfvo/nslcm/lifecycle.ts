@@ -1,0 +1,447 @@
+/**
+ * The NS lifecycle (SOL 005) as durable operations on the operation engine.
+ *
+ * INSTANTIATE: `virtual-links` (a VIM network per NS virtual link) -> `saps` (a port per SAP on its link, with
+ * the addresses of `sapData`) -> `vnfs` (every VNF profile created and instantiated through the VNFM, all at
+ * once, each with its own grant) -> `vnffgs` (each NFP a service chain over the VNFs' ports on the graph's
+ * link) -> `finalize`. Every step resumes after a crash; rollback undoes the done steps in reverse (VNFs are
+ * terminated, or their failed instantiation rolled back, then deleted).
+ *
+ * TERMINATE: `vnffgs` -> `vnfs` (all terminated at once, then deleted) -> `saps` -> `virtual-links` -> `finalize`.
+ * Rollback restores the chains; VNFs once terminated stay so (the operation is retried instead).
+ */
+import type { Nsd, NfpRule } from '../../descriptors/index.js';
+import { derivedId, OperationEngine, ProblemError, StoreConflictError, type Json, type Logger, type Operation, type Repository, type StepContext, type Store } from '../../platform/index.js';
+import type { SteeredChains, SteeredClassifier, SteeredHop } from '../../sfc/index.js';
+import type { VimServices } from '../../vim/index.js';
+import type { ExtVirtualLinkData, InstantiateVnfRequest, VnfInstance, VnfManager } from '../../vnfm/index.js';
+import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
+import {
+  NS_LCM_OP_OCCS_COLLECTION,
+  type InstantiateNsRequest,
+  type NsInstance,
+  type NsSapRecord,
+  type NsVirtualLinkRecord,
+  type NsVnffgRecord,
+  type NsVnfRecord,
+} from './model.js';
+
+const VNF_OPERATION_TIMEOUT_MS = 10 * 60_000;
+
+export interface NsLifecycleOptions {
+  store: Store;
+  logger: Logger;
+  instances: Repository<NsInstance>;
+  descriptors: OnboardedDescriptors;
+  vnfm: () => VnfManager;
+  vim: () => VimServices;
+  chains: () => SteeredChains;
+  leaseMs?: number;
+}
+
+interface NsInput {
+  nsInstanceId: string;
+  request: Record<string, unknown>;
+}
+
+function asJson<T>(value: T): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
+function fromJson<T>(value: Json | undefined): T {
+  return value as unknown as T;
+}
+
+function writer(tenantId: string) {
+  return { tenantId, isAdmin: true };
+}
+
+async function ignoringGone(remove: () => Promise<void>): Promise<void> {
+  try {
+    await remove();
+  } catch (error) {
+    if (!(error instanceof ProblemError && error.status === 404)) throw error;
+  }
+}
+
+export class NsLifecycle {
+  readonly engine: OperationEngine;
+  /** VNF instantiations under way now, and the most seen at once (the NS benchmark reports it). */
+  private vnfsInFlight = 0;
+  maxParallelVnfs = 0;
+
+  constructor(private readonly options: NsLifecycleOptions) {
+    this.engine = new OperationEngine({
+      store: options.store,
+      logger: options.logger,
+      collection: NS_LCM_OP_OCCS_COLLECTION,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    });
+    this.defineInstantiate();
+    this.defineTerminate();
+  }
+
+  async start(type: 'INSTANTIATE' | 'TERMINATE', instance: NsInstance, request: object): Promise<Operation> {
+    const input: NsInput = { nsInstanceId: instance.id, request: { ...request } };
+    return this.engine.start(type, instance.id, asJson(input), { tenantId: instance.tenantId });
+  }
+
+  async recover(): Promise<void> {
+    await this.engine.recover();
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+
+  async nsdOf(instance: NsInstance): Promise<Nsd> {
+    const onboarded = await this.options.descriptors.nsd(instance.tenantId, instance.nsdInfoId);
+    if (!onboarded) throw new ProblemError(409, `NSD ${instance.nsdInfoId} is no longer onboarded`);
+    return onboarded.descriptor;
+  }
+
+  private async instanceOf(nsInstanceId: string): Promise<NsInstance> {
+    const found = await this.options.instances.get(nsInstanceId);
+    if (!found) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
+    return found.value;
+  }
+
+  private async changeInstance(nsInstanceId: string, change: (instance: NsInstance) => NsInstance): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const found = await this.options.instances.get(nsInstanceId);
+      if (!found) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
+      try {
+        await this.options.instances.update(change(structuredClone(found.value)), found.revision);
+        return;
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  // --- resources of the steps -------------------------------------------------------------------------------
+
+  private async createVirtualLinks(operationId: string, instance: NsInstance, nsd: Nsd): Promise<NsVirtualLinkRecord[]> {
+    const { networks } = this.options.vim();
+    const records: NsVirtualLinkRecord[] = [];
+    for (const link of nsd.virtualLinks) {
+      const id = derivedId(operationId, 'ns-vl', link.virtualLinkId);
+      await networks.createNetwork(writer(instance.tenantId), { name: `ns-${instance.id.slice(0, 8)}-${link.virtualLinkId}`, tenant_id: instance.tenantId }, { id });
+      records.push({ nsVirtualLinkDescId: link.virtualLinkId, networkId: id });
+    }
+    this.options.vim().portsChanged();
+    return records;
+  }
+
+  private async removeNetworks(tenantId: string, networkIds: readonly string[]): Promise<void> {
+    const { networks } = this.options.vim();
+    for (const networkId of networkIds) await ignoringGone(() => networks.deleteNetwork(writer(tenantId), networkId));
+    this.options.vim().portsChanged();
+  }
+
+  private async createSaps(operationId: string, instance: NsInstance, nsd: Nsd, links: readonly NsVirtualLinkRecord[], request: InstantiateNsRequest): Promise<NsSapRecord[]> {
+    const { networks } = this.options.vim();
+    const records: NsSapRecord[] = [];
+    for (const sap of nsd.saps) {
+      const networkId = links.find((link) => link.nsVirtualLinkDescId === sap.virtualLinkId)?.networkId;
+      if (networkId === undefined) continue;
+      const data = request.sapData?.find((candidate) => candidate.sapdId === sap.sapId);
+      const ethernet = data?.sapProtocolData?.find((item) => item.ipOverEthernet !== undefined)?.ipOverEthernet;
+      const addresses = (ethernet?.ipAddresses ?? []).flatMap((address) => address.fixedAddresses ?? []);
+      const { value: port } = await networks.createPort(
+        writer(instance.tenantId),
+        {
+          network_id: networkId,
+          tenant_id: instance.tenantId,
+          name: data?.sapName ?? sap.sapId,
+          device_id: `ns-${instance.id}`,
+          device_owner: 'nfvo:sap',
+          ...(ethernet?.macAddress ? { mac_address: ethernet.macAddress.toLowerCase() } : {}),
+          ...(addresses.length > 0 ? { fixed_ips: addresses.map((address) => ({ ip_address: address })) } : {}),
+        },
+        { id: derivedId(operationId, 'sap', sap.sapId) },
+      );
+      records.push({ sapdId: sap.sapId, sapName: data?.sapName ?? sap.sapId, portId: port.id, networkId, macAddress: port.macAddress, addresses });
+    }
+    this.options.vim().portsChanged();
+    return records;
+  }
+
+  private async removePorts(tenantId: string, portIds: readonly string[]): Promise<void> {
+    const { networks } = this.options.vim();
+    for (const portId of portIds) await ignoringGone(() => networks.deletePort(writer(tenantId), portId));
+    this.options.vim().portsChanged();
+  }
+
+  /** Runs a VNF operation to its end: one already under way on the instance is waited for instead. */
+  private async settleVnfOperation(vnf: VnfInstance, start: () => Promise<Operation>): Promise<Operation> {
+    const { lifecycle } = this.options.vnfm();
+    const unfinished = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
+    const operation = unfinished ?? (await start());
+    return lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS);
+  }
+
+  /** Creates (or finds) and instantiates the VNF of one profile; throws with the VNF's error when it fails. */
+  private async instantiateVnf(operationId: string, instance: NsInstance, nsd: Nsd, profileId: string, links: readonly NsVirtualLinkRecord[], request: InstantiateNsRequest): Promise<NsVnfRecord> {
+    const profile = nsd.vnfProfiles.find((candidate) => candidate.profileId === profileId);
+    if (!profile) throw new ProblemError(422, `VNF profile ${profileId} is not in the NSD`);
+    const { instances, lifecycle } = this.options.vnfm();
+    const parameters = request.additionalParamsForVnf?.find((item) => item.vnfProfileId === profileId);
+    const { value: vnf } = await instances.create(
+      instance.tenantId,
+      { vnfdId: profile.vnfdId, vnfInstanceName: parameters?.vnfInstanceName ?? `${instance.nsInstanceName}-${profileId}`, ...(parameters?.vnfInstanceDescription ? { vnfInstanceDescription: parameters.vnfInstanceDescription } : {}) },
+      { id: derivedId(operationId, 'vnf', profileId) },
+    );
+    if (vnf.instantiationState === 'INSTANTIATED') return { vnfProfileId: profileId, vnfInstanceId: vnf.id };
+    const onboarded = await this.options.descriptors.vnfd(instance.tenantId, profile.vnfdId);
+    const flavour = onboarded?.contents.vnfd.flavours.find((candidate) => candidate.flavourId === (profile.flavourId ?? candidate.flavourId));
+    const extVirtualLinks: ExtVirtualLinkData[] = [];
+    for (const connectivity of profile.virtualLinkConnectivity ?? []) {
+      const networkId = links.find((link) => link.nsVirtualLinkDescId === connectivity.virtualLinkId)?.networkId;
+      const extCp = flavour?.extCps.find((cp) => cp.requirement === connectivity.requirement);
+      if (networkId === undefined || extCp === undefined) continue;
+      extVirtualLinks.push({ id: `${connectivity.virtualLinkId}`, resourceId: networkId, extCps: [{ cpdId: extCp.cpId }] });
+    }
+    const body: InstantiateVnfRequest = {
+      flavourId: profile.flavourId ?? flavour?.flavourId ?? 'default',
+      ...(profile.instantiationLevelId ? { instantiationLevelId: profile.instantiationLevelId } : {}),
+      extVirtualLinks,
+      ...(parameters?.additionalParams ? { additionalParams: parameters.additionalParams } : {}),
+    };
+    this.vnfsInFlight += 1;
+    this.maxParallelVnfs = Math.max(this.maxParallelVnfs, this.vnfsInFlight);
+    let settled: Operation;
+    try {
+      settled = await this.settleVnfOperation(vnf, async () => {
+        const failed = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
+        return failed ? lifecycle.engine.retry(failed.id) : lifecycle.start('INSTANTIATE', vnf, body);
+      });
+    } finally {
+      this.vnfsInFlight -= 1;
+    }
+    if (settled.state !== 'COMPLETED') {
+      throw new ProblemError(settled.error?.status ?? 500, `VNF ${profileId} (instance ${vnf.id}) did not instantiate: ${settled.error?.detail ?? settled.state}`, {
+        title: settled.error?.title ?? 'VNF instantiation failed',
+        extensions: { vnfProfileId: profileId, vnfInstanceId: vnf.id, vnfLcmOpOccId: settled.id },
+      });
+    }
+    return { vnfProfileId: profileId, vnfInstanceId: vnf.id };
+  }
+
+  /** Takes a VNF of the NS away, whatever state it was left in: terminated, or its instantiation rolled back; then deleted. */
+  private async removeVnf(vnfInstanceId: string): Promise<void> {
+    const { instances, lifecycle } = this.options.vnfm();
+    const found = await instances.instances.get(vnfInstanceId);
+    if (!found) return;
+    const vnf = found.value;
+    const operations = await lifecycle.engine.list({ resourceId: vnf.id });
+    const unfinished = operations.find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
+    if (unfinished) await lifecycle.waitFor(unfinished.id, VNF_OPERATION_TIMEOUT_MS);
+    const failed = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'FAILED_TEMP');
+    if (failed) {
+      const rolledBack = await lifecycle.waitFor((await lifecycle.engine.rollback(failed.id)).id, VNF_OPERATION_TIMEOUT_MS);
+      if (rolledBack.state !== 'ROLLED_BACK') throw new ProblemError(rolledBack.error?.status ?? 500, `VNF ${vnf.id}: rollback of ${failed.kind} ended ${rolledBack.state}: ${rolledBack.error?.detail ?? ''}`);
+    }
+    const current = (await instances.instances.get(vnf.id))?.value;
+    if (current?.instantiationState === 'INSTANTIATED') {
+      const terminated = await lifecycle.waitFor((await lifecycle.start('TERMINATE', current, { terminationType: 'FORCEFUL' })).id, VNF_OPERATION_TIMEOUT_MS);
+      if (terminated.state !== 'COMPLETED') throw new ProblemError(terminated.error?.status ?? 500, `VNF ${vnf.id} did not terminate: ${terminated.error?.detail ?? terminated.state}`);
+    }
+    await instances.delete(vnf.id);
+  }
+
+  /** Each NFP of each VNFFG as a chain spec over the VNFs' ports on the graph's virtual link. */
+  private async chainSpecs(operationId: string, instance: NsInstance, nsd: Nsd, vnfs: readonly NsVnfRecord[], links: readonly NsVirtualLinkRecord[]): Promise<NsVnffgRecord[]> {
+    const { instances } = this.options.vnfm();
+    const records: NsVnffgRecord[] = [];
+    for (const vnffg of nsd.vnffgs) {
+      for (const nfp of vnffg.nfps) {
+        const profiles = nfp.hops.flatMap((hop) => hop.elements.flatMap((element) => (element.vnfProfileId === undefined ? [] : [element.vnfProfileId])));
+        const linkId = chainLinkOf(nsd, profiles);
+        const networkId = links.find((link) => link.nsVirtualLinkDescId === linkId)?.networkId;
+        if (networkId === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}: its VNFs share no virtual link to steer over`);
+        const hops: SteeredHop[] = [];
+        for (const hop of nfp.hops) {
+          const ports: string[] = [];
+          for (const element of hop.elements) {
+            const vnfInstanceId = vnfs.find((vnf) => vnf.vnfProfileId === element.vnfProfileId)?.vnfInstanceId;
+            const vnf = vnfInstanceId === undefined ? undefined : (await instances.instances.get(vnfInstanceId))?.value;
+            for (const vnfc of vnf?.instantiatedVnfInfo?.vnfcs ?? []) {
+              for (const port of vnfc.ports) if (port.networkId === networkId) ports.push(port.portId);
+            }
+          }
+          const [primary, backup, ...more] = ports;
+          if (primary === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: no VNF port on the chain's link`);
+          if (more.length > 0 || (backup !== undefined && hop.forwardingBehaviour !== 'ff')) {
+            throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: ${ports.length} instances with forwarding behaviour ${hop.forwardingBehaviour}; NS chains take one instance per position, or a primary and a backup (ff)`);
+          }
+          hops.push({ ingress: primary, egress: primary, ...(backup === undefined ? {} : { ingressBackup: backup, egressBackup: backup }) });
+        }
+        records.push({
+          vnffgdId: vnffg.vnffgId,
+          nfpId: nfp.nfpId,
+          portChainId: derivedId(operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId),
+          networkId,
+          spec: { tenantId: instance.tenantId, name: `ns-${instance.id.slice(0, 8)}-${vnffg.vnffgId}-${nfp.nfpId}`, classifiers: nfp.classifiers.map(steeredClassifier), hops },
+        });
+      }
+    }
+    return records;
+  }
+
+  // --- operations --------------------------------------------------------------------------------------------
+
+  private defineInstantiate(): void {
+    type Ctx = StepContext;
+    const request = (ctx: Ctx) => fromJson<NsInput>(ctx.input).request as unknown as InstantiateNsRequest;
+    const context = async (ctx: Ctx) => {
+      const instance = await this.instanceOf(ctx.resourceId);
+      return { instance, nsd: await this.nsdOf(instance) };
+    };
+    const linksOf = (ctx: Ctx) => fromJson<NsVirtualLinkRecord[]>(ctx.outputs['virtual-links']);
+    this.engine.define('INSTANTIATE', [
+      {
+        name: 'virtual-links',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          return asJson(await this.createVirtualLinks(ctx.operationId, instance, nsd));
+        },
+        compensate: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          await this.removeNetworks(instance.tenantId, nsd.virtualLinks.map((link) => derivedId(ctx.operationId, 'ns-vl', link.virtualLinkId)));
+        },
+      },
+      {
+        name: 'saps',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          return asJson(await this.createSaps(ctx.operationId, instance, nsd, linksOf(ctx), request(ctx)));
+        },
+        compensate: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          await this.removePorts(instance.tenantId, nsd.saps.map((sap) => derivedId(ctx.operationId, 'sap', sap.sapId)));
+        },
+      },
+      {
+        name: 'vnfs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx))));
+          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+          if (failure) throw failure.reason;
+          return asJson(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<NsVnfRecord>).value));
+        },
+        compensate: async (ctx) => {
+          const { nsd } = await context(ctx);
+          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.removeVnf(derivedId(ctx.operationId, 'vnf', profile.profileId))));
+          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+          if (failure) throw failure.reason;
+        },
+      },
+      {
+        name: 'vnffgs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const { instance, nsd } = await context(ctx);
+          const records = await this.chainSpecs(ctx.operationId, instance, nsd, fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']), linksOf(ctx));
+          for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
+          return asJson(records);
+        },
+        compensate: async (ctx) => {
+          const { nsd } = await context(ctx);
+          for (const vnffg of nsd.vnffgs) {
+            for (const nfp of vnffg.nfps) await this.options.chains().remove(derivedId(ctx.operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId));
+          }
+        },
+      },
+      {
+        name: 'finalize',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const body = request(ctx);
+          await this.changeInstance(ctx.resourceId, (instance) => ({
+            ...instance,
+            nsState: 'INSTANTIATED',
+            flavourId: body.nsFlavourId,
+            virtualLinks: linksOf(ctx),
+            saps: fromJson<NsSapRecord[]>(ctx.outputs['saps']),
+            vnfs: fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']),
+            vnffgs: fromJson<NsVnffgRecord[]>(ctx.outputs['vnffgs']),
+          }));
+        },
+        compensate: async (ctx) => {
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
+        },
+      },
+    ]);
+  }
+
+  private defineTerminate(): void {
+    type Ctx = StepContext;
+    const instanceOf = (ctx: Ctx) => this.instanceOf(ctx.resourceId);
+    this.engine.define('TERMINATE', [
+      {
+        name: 'vnffgs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          for (const vnffg of (await instanceOf(ctx)).vnffgs) await this.options.chains().remove(vnffg.portChainId);
+        },
+        compensate: async (ctx) => {
+          for (const vnffg of (await instanceOf(ctx)).vnffgs) await this.options.chains().ensure(vnffg.portChainId, vnffg.spec);
+        },
+      },
+      {
+        name: 'vnfs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const outcomes = await Promise.allSettled((await instanceOf(ctx)).vnfs.map((vnf) => this.removeVnf(vnf.vnfInstanceId)));
+          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+          if (failure) throw failure.reason;
+        },
+      },
+      {
+        name: 'saps',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const instance = await instanceOf(ctx);
+          await this.removePorts(instance.tenantId, instance.saps.map((sap) => sap.portId));
+        },
+      },
+      {
+        name: 'virtual-links',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const instance = await instanceOf(ctx);
+          await this.removeNetworks(instance.tenantId, instance.virtualLinks.map((link) => link.networkId));
+        },
+      },
+      {
+        name: 'finalize',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
+        },
+      },
+    ]);
+  }
+}
+
+/** The NS virtual link an NFP steers over: one every VNF of the path connects to, preferring one with SAPs. */
+function chainLinkOf(nsd: Nsd, profileIds: readonly string[]): string | undefined {
+  const linkSets = profileIds.map((profileId) => new Set((nsd.vnfProfiles.find((profile) => profile.profileId === profileId)?.virtualLinkConnectivity ?? []).map((item) => item.virtualLinkId)));
+  const shared = nsd.virtualLinks.map((link) => link.virtualLinkId).filter((linkId) => linkSets.every((links) => links.has(linkId)));
+  return shared.find((linkId) => nsd.saps.some((sap) => sap.virtualLinkId === linkId)) ?? shared[0];
+}
+
+function steeredClassifier(rule: NfpRule): SteeredClassifier {
+  const range = rule.destinationPortRange;
+  return {
+    ...(rule.protocol === undefined ? {} : { protocol: rule.protocol }),
+    ...(range === undefined ? {} : { portRange: range.min === range.max ? String(range.min) : `${range.min}:${range.max}` }),
+    ...(rule.sourceIp === undefined || /^0\.0\.0\.0\/0$|^::\/0$/.test(rule.sourceIp) ? {} : { sourcePrefix: rule.sourceIp }),
+    ...(rule.destinationIp === undefined ? {} : { destinationPrefix: rule.destinationIp }),
+  };
+}

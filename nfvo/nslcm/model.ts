@@ -1,0 +1,153 @@
+/** SOL 005 NS lifecycle: the NS instance as stored, its requests, and its API representation. */
+import type { CollectionSpec, Entity } from '../../platform/index.js';
+import type { SteeredChainSpec } from '../../sfc/index.js';
+
+export interface NsVnfRecord {
+  vnfProfileId: string;
+  vnfInstanceId: string;
+}
+
+export interface NsVirtualLinkRecord {
+  nsVirtualLinkDescId: string;
+  networkId: string;
+}
+
+export interface NsSapRecord {
+  sapdId: string;
+  sapName: string;
+  portId: string;
+  networkId: string;
+  macAddress: string;
+  addresses: string[];
+}
+
+export interface NsVnffgRecord {
+  vnffgdId: string;
+  nfpId: string;
+  /** The Traffic Steering port chain the NFP is programmed as. */
+  portChainId: string;
+  networkId: string;
+  spec: SteeredChainSpec;
+}
+
+export interface NsInstance extends Entity {
+  nsInstanceName: string;
+  nsInstanceDescription: string;
+  nsdId: string;
+  nsdInfoId: string;
+  nsState: 'NOT_INSTANTIATED' | 'INSTANTIATED';
+  flavourId?: string;
+  vnfs: NsVnfRecord[];
+  virtualLinks: NsVirtualLinkRecord[];
+  saps: NsSapRecord[];
+  vnffgs: NsVnffgRecord[];
+  createdAt: string;
+}
+
+export const NS_INSTANCES: CollectionSpec = { name: 'nslcm_ns_instances', indexes: ['nsdInfoId', 'nsState'] };
+export const NS_LCM_OP_OCCS_COLLECTION = 'nslcm_op_occs';
+export const NS_INSTANCES_PATH = '/nslcm/v1/ns_instances';
+export const NS_LCM_OP_OCCS_PATH = '/nslcm/v1/ns_lcm_op_occs';
+
+export interface CreateNsRequest {
+  nsdId: string;
+  nsName: string;
+  nsDescription: string;
+}
+
+export interface SapData {
+  sapdId: string;
+  sapName: string;
+  description?: string;
+  sapProtocolData?: Array<{
+    layerProtocol: 'IP_OVER_ETHERNET';
+    ipOverEthernet?: { macAddress?: string; ipAddresses?: Array<{ type: 'IPV4' | 'IPV6'; fixedAddresses?: string[] }> };
+  }>;
+}
+
+export interface InstantiateNsRequest {
+  nsFlavourId: string;
+  nsInstantiationLevelId?: string;
+  sapData?: SapData[];
+  additionalParamsForNs?: Record<string, unknown>;
+  additionalParamsForVnf?: Array<{ vnfProfileId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; additionalParams?: Record<string, unknown> }>;
+  startTime?: string;
+  localizationLanguage?: string;
+}
+
+export interface TerminateNsRequest {
+  terminationTime?: string;
+}
+
+const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const keyValuePairs = { type: 'object', additionalProperties: true } as const;
+
+export const createNsRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['nsdId', 'nsName', 'nsDescription'],
+  properties: { nsdId: identifier, nsName: { type: 'string', maxLength: 255 }, nsDescription: { type: 'string', maxLength: 1024 } },
+} as const;
+
+export const instantiateNsRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['nsFlavourId'],
+  properties: {
+    nsFlavourId: identifier,
+    nsInstantiationLevelId: identifier,
+    sapData: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['sapdId', 'sapName'],
+        properties: {
+          sapdId: identifier,
+          sapName: { type: 'string', maxLength: 255 },
+          description: { type: 'string' },
+          sapProtocolData: {
+            type: 'array',
+            maxItems: 4,
+            items: {
+              type: 'object',
+              required: ['layerProtocol'],
+              properties: {
+                layerProtocol: { enum: ['IP_OVER_ETHERNET'] },
+                ipOverEthernet: {
+                  type: 'object',
+                  properties: {
+                    macAddress: { type: 'string', pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$' },
+                    ipAddresses: {
+                      type: 'array',
+                      maxItems: 8,
+                      items: { type: 'object', required: ['type'], properties: { type: { enum: ['IPV4', 'IPV6'] }, fixedAddresses: { type: 'array', maxItems: 8, items: { type: 'string', minLength: 2, maxLength: 45 } } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    additionalParamsForNs: keyValuePairs,
+    additionalParamsForVnf: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['vnfProfileId'],
+        properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairs },
+      },
+    },
+    startTime: { type: 'string' },
+    localizationLanguage: { type: 'string' },
+  },
+} as const;
+
+export const terminateNsRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { terminationTime: { type: 'string' }, terminationType: { enum: ['GRACEFUL', 'FORCEFUL'] }, gracefulTerminationTimeout: { type: 'integer', minimum: 0, maximum: 86400 } },
+} as const;

@@ -1,0 +1,276 @@
+/**
+ * SOL 005 clause 6.4: NS instances (create, query, delete), the instantiate and terminate tasks (202 with
+ * the occurrence in `Location`), and NS LCM operation occurrences with retry, rollback and fail.
+ */
+import crypto from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  absoluteUri,
+  conflict,
+  listPage,
+  listQuerySchema,
+  notFound,
+  ProblemError,
+  replyCreated,
+  StoreConflictError,
+  tenantScope,
+  type Json,
+  type Operation,
+  type Repository,
+} from '../../platform/index.js';
+import { vnfInstanceView, type VnfInstance, type VnfManager } from '../../vnfm/index.js';
+import type { NsdCatalogue } from '../nsd/catalogue.js';
+import type { NsLifecycle } from './lifecycle.js';
+import {
+  createNsRequestSchema,
+  instantiateNsRequestSchema,
+  NS_INSTANCES_PATH,
+  NS_LCM_OP_OCCS_PATH,
+  terminateNsRequestSchema,
+  type CreateNsRequest,
+  type InstantiateNsRequest,
+  type NsInstance,
+  type NsVnffgRecord,
+  type TerminateNsRequest,
+} from './model.js';
+
+const TAGS = ['nslcm'];
+const instanceParams = { type: 'object', required: ['nsInstanceId'], properties: { nsInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const occurrenceParams = { type: 'object', required: ['nsLcmOpOccId'], properties: { nsLcmOpOccId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+type InstanceParams = { Params: { nsInstanceId: string } };
+type OccurrenceParams = { Params: { nsLcmOpOccId: string } };
+
+const NS_INSTANCE_SHAPE = { defaultExcluded: ['vnfInstance', 'pnfInfo', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', 'nsScaleStatus'], mandatory: ['_links'] } as const;
+const NS_LCM_OP_OCC_SHAPE = { defaultExcluded: ['operationParams', 'error', 'resourceChanges'], mandatory: ['_links'] } as const;
+const NS_INSTANCE_ATTRIBUTES = new Set(['id', 'nsInstanceName', 'nsInstanceDescription', 'nsdId', 'nsdInfoId', 'flavourId', 'nsState', 'vnfInstance', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', '_links']);
+const NS_LCM_OP_OCC_ATTRIBUTES = new Set(['id', 'operationState', 'stateEnteredTime', 'nsInstanceId', 'lcmOperationType', 'startTime', 'isAutomaticInvocation', 'operationParams', 'isCancelPending', 'error', 'resourceChanges', '_links']);
+
+export interface NsLifecycleRoutesContext {
+  instances: Repository<NsInstance>;
+  nsds: NsdCatalogue;
+  lifecycle: NsLifecycle;
+  vnfm: () => VnfManager;
+  pageSize: number;
+}
+
+type JsonObject = { [key: string]: Json };
+
+function nsInstanceView(instance: NsInstance, apiRoot: string, vnfs: readonly VnfInstance[] | undefined): JsonObject {
+  const self = `${apiRoot}${NS_INSTANCES_PATH}/${instance.id}`;
+  const tasks = instance.nsState === 'NOT_INSTANTIATED' ? ['instantiate'] : ['terminate'];
+  const handle = (resourceId: string) => ({ vimId: 'vim-0', resourceId, vimLevelResourceType: 'network' });
+  const view = {
+    id: instance.id,
+    nsInstanceName: instance.nsInstanceName,
+    nsInstanceDescription: instance.nsInstanceDescription,
+    nsdId: instance.nsdId,
+    nsdInfoId: instance.nsdInfoId,
+    ...(instance.flavourId === undefined ? {} : { flavourId: instance.flavourId }),
+    nsState: instance.nsState,
+    vnfInstance: vnfs === undefined ? instance.vnfs.map((vnf) => ({ id: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId })) : vnfs.map((vnf) => ({ ...vnfInstanceView(vnf, apiRoot), vnfProfileId: instance.vnfs.find((item) => item.vnfInstanceId === vnf.id)?.vnfProfileId })),
+    virtualLinkInfo: instance.virtualLinks.map((link) => ({ id: link.networkId, nsVirtualLinkDescId: link.nsVirtualLinkDescId, nsVirtualLinkProfileId: link.nsVirtualLinkDescId, resourceHandle: [handle(link.networkId)] })),
+    vnffgInfo: vnffgInfoOf(instance.vnffgs, instance),
+    sapInfo: instance.saps.map((sap) => ({
+      id: sap.portId,
+      sapdId: sap.sapdId,
+      sapName: sap.sapName,
+      sapProtocolInfo: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { macAddress: sap.macAddress, ipAddresses: sap.addresses.length > 0 ? [{ type: 'IPV4', addresses: sap.addresses }] : [] } }],
+    })),
+    _links: { self: { href: self }, ...Object.fromEntries(tasks.map((task) => [task, { href: `${self}/${task}` }])) },
+  };
+  return JSON.parse(JSON.stringify(view)) as JsonObject;
+}
+
+function vnffgInfoOf(vnffgs: readonly NsVnffgRecord[], instance: NsInstance) {
+  const byGraph = new Map<string, NsVnffgRecord[]>();
+  for (const record of vnffgs) byGraph.set(record.vnffgdId, [...(byGraph.get(record.vnffgdId) ?? []), record]);
+  return [...byGraph].map(([vnffgdId, records]) => ({
+    id: `${instance.id}/${vnffgdId}`,
+    vnffgdId,
+    vnfInstanceId: instance.vnfs.map((vnf) => vnf.vnfInstanceId),
+    nsVirtualLinkInfoId: [...new Set(records.map((record) => record.networkId))],
+    nfpInfo: records.map((record) => ({ id: record.portChainId, nfpdId: record.nfpId, nfpName: record.spec.name, nfpState: 'ENABLED', portChainId: record.portChainId })),
+  }));
+}
+
+function nsLcmOpOccView(operation: Operation, apiRoot: string): JsonObject {
+  const self = `${apiRoot}${NS_LCM_OP_OCCS_PATH}/${operation.id}`;
+  const input = operation.input as { request?: Json };
+  const links: Record<string, { href: string }> = { self: { href: self }, nsInstance: { href: `${apiRoot}${NS_INSTANCES_PATH}/${operation.resourceId}` } };
+  if (operation.state === 'FAILED_TEMP') for (const action of ['retry', 'rollback', 'fail'] as const) links[action] = { href: `${self}/${action}` };
+  const done = (name: string) => operation.steps.find((step) => step.name === name);
+  const changeResult = (name: string) => (done(name)?.status === 'compensated' ? 'ROLLED_BACK' : done(name)?.status === 'failed' ? 'FAILED' : 'COMPLETED');
+  const adding = operation.kind === 'INSTANTIATE';
+  const outputOf = <T>(name: string): T[] => ((done(name)?.output as unknown as T[] | undefined) ?? []);
+  const view = {
+    id: operation.id,
+    operationState: operation.state,
+    stateEnteredTime: operation.updatedAt,
+    nsInstanceId: operation.resourceId,
+    lcmOperationType: operation.kind,
+    startTime: operation.createdAt,
+    isAutomaticInvocation: false,
+    operationParams: input.request ?? {},
+    isCancelPending: false,
+    ...(operation.error ? { error: { type: 'about:blank', title: operation.error.title, status: operation.error.status, detail: operation.error.detail, ...(operation.error.step ? { step: operation.error.step } : {}) } } : {}),
+    resourceChanges: adding
+      ? {
+          affectedVnfs: outputOf<{ vnfProfileId: string; vnfInstanceId: string }>('vnfs').map((vnf) => ({ vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType: 'INSTANTIATE', changeResult: changeResult('vnfs') })),
+          affectedVls: outputOf<{ nsVirtualLinkDescId: string; networkId: string }>('virtual-links').map((link) => ({ id: link.networkId, vlProfileId: link.nsVirtualLinkDescId, changeType: 'ADD', changeResult: changeResult('virtual-links') })),
+          affectedVnffgs: outputOf<NsVnffgRecord>('vnffgs').map((record) => ({ vnffgInstanceId: record.portChainId, vnffgdId: record.vnffgdId, changeType: 'ADD', changeResult: changeResult('vnffgs') })),
+          affectedSaps: outputOf<{ sapdId: string; sapName: string; portId: string }>('saps').map((sap) => ({ sapInstanceId: sap.portId, sapdId: sap.sapdId, sapName: sap.sapName, changeType: 'ADD', changeResult: changeResult('saps') })),
+        }
+      : {},
+    _links: links,
+  };
+  return JSON.parse(JSON.stringify(view)) as JsonObject;
+}
+
+export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }: NsLifecycleRoutesContext) {
+  const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
+
+  async function instanceOf(request: FastifyRequest, id: string): Promise<NsInstance> {
+    const found = await instances.get(id, tenantScope(request.principal));
+    if (!found) throw notFound(`No NS instance ${id}.`);
+    return found.value;
+  }
+
+  async function vnfsOf(instance: NsInstance): Promise<VnfInstance[]> {
+    const found = await Promise.all(instance.vnfs.map((vnf) => vnfm().instances.instances.get(vnf.vnfInstanceId)));
+    return found.flatMap((entry) => (entry ? [entry.value] : []));
+  }
+
+  async function occurrenceOf(request: FastifyRequest, id: string): Promise<Operation> {
+    const found = await lifecycle.engine.get(id, tenantScope(request.principal));
+    if (!found) throw notFound(`No NS LCM operation occurrence ${id}.`);
+    return found;
+  }
+
+  function accepted(request: FastifyRequest, reply: FastifyReply, operation: Operation): FastifyReply {
+    return reply.code(202).header('Location', absoluteUri(request, `${NS_LCM_OP_OCCS_PATH}/${operation.id}`)).send();
+  }
+
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.post<{ Body: CreateNsRequest }>('/ns_instances', { schema: { tags: TAGS, summary: 'Create an NS instance resource', body: createNsRequestSchema } }, async (request, reply) => {
+      const { tenantId } = request.principal;
+      const candidates = await nsds.descriptors.query({ tenantId, where: { nsdOnboardingState: 'ONBOARDED' } });
+      const nsd = candidates.map(({ value }) => value).find((candidate) => candidate.nsdId === request.body.nsdId && candidate.nsdOperationalState === 'ENABLED');
+      if (!nsd) throw new ProblemError(422, `No enabled, onboarded NSD has nsdId ${request.body.nsdId}.`, { violations: [{ pointer: '/nsdId', message: 'names no enabled onboarded NSD', in: 'body' }] });
+      const instance: NsInstance = {
+        id: crypto.randomUUID(),
+        tenantId,
+        nsInstanceName: request.body.nsName,
+        nsInstanceDescription: request.body.nsDescription,
+        nsdId: request.body.nsdId,
+        nsdInfoId: nsd.id,
+        nsState: 'NOT_INSTANTIATED',
+        vnfs: [],
+        virtualLinks: [],
+        saps: [],
+        vnffgs: [],
+        createdAt: new Date().toISOString(),
+      };
+      const marked = await nsds.markUsage(tenantId, nsd.id, `ns-instance:${instance.id}`, true);
+      if (!marked.ok) throw conflict(`NSD ${nsd.id} cannot be used: ${marked.reason}.`);
+      await instances.insert(instance);
+      return replyCreated(request, reply, `${NS_INSTANCES_PATH}/${instance.id}`, nsInstanceView(instance, apiRoot(request), []));
+    });
+
+    scope.get('/ns_instances', { schema: { tags: TAGS, summary: 'Query NS instances', querystring: listQuerySchema } }, async (request, reply) =>
+      listPage({
+        request,
+        reply,
+        repository: instances,
+        tenantId: tenantScope(request.principal),
+        view: (instance: NsInstance) => nsInstanceView(instance, apiRoot(request), undefined),
+        shape: NS_INSTANCE_SHAPE,
+        pageSize,
+        isKnownAttribute: (path) => NS_INSTANCE_ATTRIBUTES.has(path[0] ?? ''),
+      }),
+    );
+
+    scope.get<InstanceParams>('/ns_instances/:nsInstanceId', { schema: { tags: TAGS, summary: 'Read an NS instance', params: instanceParams } }, async (request) => {
+      const instance = await instanceOf(request, request.params.nsInstanceId);
+      return nsInstanceView(instance, apiRoot(request), await vnfsOf(instance));
+    });
+
+    scope.delete<InstanceParams>('/ns_instances/:nsInstanceId', { schema: { tags: TAGS, summary: 'Delete an NS instance resource', params: instanceParams } }, async (request, reply) => {
+      for (;;) {
+        const found = await instances.get(request.params.nsInstanceId, tenantScope(request.principal));
+        if (!found) throw notFound(`No NS instance ${request.params.nsInstanceId}.`);
+        const instance = found.value;
+        if (instance.nsState !== 'NOT_INSTANTIATED') throw conflict(`NS instance ${instance.id} is ${instance.nsState}: terminate it first.`, { nsState: instance.nsState });
+        const unfinished = (await lifecycle.engine.list({ resourceId: instance.id })).find((operation) => operation.state !== 'COMPLETED' && operation.state !== 'FAILED' && operation.state !== 'ROLLED_BACK');
+        if (unfinished) throw conflict(`NS instance ${instance.id} has operation ${unfinished.id} ${unfinished.state}: roll it back or fail it first.`, { nsLcmOpOccId: unfinished.id });
+        try {
+          await instances.delete(instance.id, found.revision);
+        } catch (error) {
+          if (error instanceof StoreConflictError && error.reason === 'stale-revision') continue;
+          throw error;
+        }
+        await nsds.markUsage(instance.tenantId, instance.nsdInfoId, `ns-instance:${instance.id}`, false);
+        return reply.code(204).send();
+      }
+    });
+
+    scope.post<InstanceParams & { Body: InstantiateNsRequest }>(
+      '/ns_instances/:nsInstanceId/instantiate',
+      { schema: { tags: TAGS, summary: 'Instantiate an NS', params: instanceParams, body: instantiateNsRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.nsInstanceId);
+        if (instance.nsState !== 'NOT_INSTANTIATED') throw conflict(`NS instance ${instance.id} is already INSTANTIATED.`, { nsState: instance.nsState });
+        const nsd = await lifecycle.nsdOf(instance);
+        const violations: Array<{ pointer: string; message: string; in: 'body' }> = [];
+        if (request.body.nsFlavourId !== nsd.flavourId) violations.push({ pointer: '/nsFlavourId', message: `the NSD has flavour ${nsd.flavourId} only`, in: 'body' });
+        for (const [index, sap] of (request.body.sapData ?? []).entries()) {
+          if (!nsd.saps.some((candidate) => candidate.sapId === sap.sapdId)) violations.push({ pointer: `/sapData/${index}/sapdId`, message: `the NSD has no SAP ${sap.sapdId}`, in: 'body' });
+        }
+        for (const [index, parameters] of (request.body.additionalParamsForVnf ?? []).entries()) {
+          if (!nsd.vnfProfiles.some((profile) => profile.profileId === parameters.vnfProfileId)) violations.push({ pointer: `/additionalParamsForVnf/${index}/vnfProfileId`, message: `the NSD has no VNF profile ${parameters.vnfProfileId}`, in: 'body' });
+        }
+        if (violations.length > 0) throw new ProblemError(422, `The instantiation request does not fit NSD ${nsd.nsdId}.`, { violations });
+        return accepted(request, reply, await lifecycle.start('INSTANTIATE', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: TerminateNsRequest }>(
+      '/ns_instances/:nsInstanceId/terminate',
+      { schema: { tags: TAGS, summary: 'Terminate an NS', params: instanceParams, body: terminateNsRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.nsInstanceId);
+        if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
+        return accepted(request, reply, await lifecycle.start('TERMINATE', instance, request.body ?? {}));
+      },
+    );
+
+    scope.get('/ns_lcm_op_occs', { schema: { tags: TAGS, summary: 'Query NS LCM operation occurrences', querystring: listQuerySchema } }, async (request, reply) =>
+      listPage({
+        request,
+        reply,
+        repository: lifecycle.engine.repository,
+        tenantId: tenantScope(request.principal),
+        view: (operation: Operation) => nsLcmOpOccView(operation, apiRoot(request)),
+        shape: NS_LCM_OP_OCC_SHAPE,
+        pageSize,
+        isKnownAttribute: (path) => NS_LCM_OP_OCC_ATTRIBUTES.has(path[0] ?? ''),
+      }),
+    );
+
+    scope.get<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId', { schema: { tags: TAGS, summary: 'Read an NS LCM operation occurrence', params: occurrenceParams } }, async (request) =>
+      nsLcmOpOccView(await occurrenceOf(request, request.params.nsLcmOpOccId), apiRoot(request)),
+    );
+
+    for (const action of ['retry', 'rollback'] as const) {
+      scope.post<OccurrenceParams>(`/ns_lcm_op_occs/:nsLcmOpOccId/${action}`, { schema: { tags: TAGS, summary: `${action} a failed NS operation`, params: occurrenceParams } }, async (request, reply) => {
+        const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
+        await (action === 'retry' ? lifecycle.engine.retry(operation.id) : lifecycle.engine.rollback(operation.id));
+        return reply.code(202).send();
+      });
+    }
+
+    scope.post<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed NS operation as finally failed', params: occurrenceParams } }, async (request) => {
+      const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
+      return nsLcmOpOccView(await lifecycle.engine.fail(operation.id), apiRoot(request));
+    });
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * SOL 005 NS lifecycle of the web-chain NSD on libvirt's test driver and a harness Open vSwitch: the VNFs
+ * instantiated in parallel through the VNFM (each with its grant), the virtual links as VIM networks, the SAPs
+ * as ports, the forwarding graph as a chain programmed into OVS; terminate removes every domain, claim,
+ * port, flow and group, checked against libvirt, the store and `ovs-ofctl`/`ovs-vsctl` dumps.
+ */
+import type { NfvoModule } from '../../nfvo/index.js';
+import { eventually, type Json } from './support/api.js';
+import { LifecycleLab } from '../support/lifecycle-lab.js';
+
+const NSD_ID = 'ebf4175f-5b60-4390-93d7-2e81239dc074';
+const NS = '/nslcm/v1/ns_instances';
+const NS_OCCS = '/nslcm/v1/ns_lcm_op_occs';
+/** Our cookies start with 0x4E46 ("NF"); the chain cookies carry role 2 or more in the next nibble (see sfc/flows). */
+const OUR_COOKIE = /cookie=0x4e46/;
+
+let lab: LifecycleLab;
+
+beforeAll(async () => {
+  lab = await LifecycleLab.start({ nsd: true });
+}, 180_000);
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+function sap(sapdId: string, address: string): Json {
+  return { sapdId, sapName: sapdId, sapProtocolData: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { ipAddresses: [{ type: 'IPV4', fixedAddresses: [address] }] } }] };
+}
+
+async function ourDomains(): Promise<string[]> {
+  const host = await lab.vim.inventory.host(lab.hostId);
+  if (!host) throw new Error('host gone');
+  return (await (await lab.vim.compute.driverOf(host.value)).list()).filter((domain) => domain.name.startsWith('vnf-')).map((domain) => domain.name);
+}
+
+describe('web-chain NS on libvirt test-driver hosts', () => {
+  it('instantiates the VNFs in parallel with a chain in OVS, and terminate leaves nothing behind', async () => {
+    const baseline = await lab.switchDump();
+    const networksBefore = ((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length;
+    const created = await lab.api.post(NS, { nsdId: NSD_ID, nsName: 'web', nsDescription: 'EXT -> FW -> LB -> web' });
+    expect(created.status).toBe(201);
+    const nsId = String(created.json.id);
+    const nsd = (await lab.api.get(`/nsd/v1/ns_descriptors/${String(created.json.nsdInfoId)}`)).json;
+    expect(nsd.nsdUsageState).toBe('IN_USE');
+
+    const occurrenceId = await lab.task(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default', sapData: [sap('ext', '198.18.1.1'), sap('web', '198.18.1.5')] });
+    const occurrence = await lab.settled(`${NS_OCCS}/${occurrenceId}`, 120_000);
+    expect(occurrence).toMatchObject({ operationState: 'COMPLETED', lcmOperationType: 'INSTANTIATE' });
+    const nfvo = lab.product.application.modules.find((module) => module.name === 'nfvo') as NfvoModule;
+    expect(nfvo.nsLifecycle().maxParallelVnfs).toBe(3);
+
+    const ns = (await lab.api.get(`${NS}/${nsId}`)).json as Json & { vnfInstance: Array<Json & { instantiatedVnfInfo: { vnfcResourceInfo: Json[] } }>; sapInfo: Json[]; vnffgInfo: Array<{ nfpInfo: Array<{ portChainId: string }> }>; virtualLinkInfo: Json[] };
+    expect(ns.nsState).toBe('INSTANTIATED');
+    expect(ns.vnfInstance.map((vnf) => [vnf.vnfProfileId, vnf.instantiationState, vnf.instantiatedVnfInfo.vnfcResourceInfo.length]).sort()).toEqual([
+      ['dpi', 'INSTANTIATED', 1],
+      ['fw', 'INSTANTIATED', 1],
+      ['lb', 'INSTANTIATED', 2],
+    ]);
+    expect(ns.virtualLinkInfo).toHaveLength(2);
+    expect(ns.sapInfo).toHaveLength(2);
+    const portChainId = ns.vnffgInfo[0]?.nfpInfo[0]?.portChainId ?? '';
+    const chain = (await lab.api.get(`/v2.0/ts/port_chains/${portChainId}`)).json.port_chain as Json & { ports: Record<string, string[]>; classifiers: string[] };
+    expect(Object.keys(chain.ports)).toHaveLength(2);
+    expect(Object.keys(chain.ports)[1]).toContain('|');
+    expect(chain.classifiers).toHaveLength(2);
+
+    // In libvirt: 4 domains (fw, 2 lb, dpi); on OVS: their 8 ports; in OVS flows: classification of TCP 80 and 443,
+    // and the fast-failover group of the LB position.
+    expect(await ourDomains()).toHaveLength(4);
+    const programmed = await eventually(async () => {
+      const dump = await lab.switchDump();
+      const classified = dump.flows.filter((flow) => OUR_COOKIE.test(flow) && /tp_dst=(80|443)\b/.test(flow));
+      return classified.length >= 2 && dump.groups.some((group) => group.includes('type=ff')) ? dump : undefined;
+    }, 20_000, 'the chain flows and the fast-failover group');
+    expect(programmed.ports.filter((port) => port.startsWith('tap')).length).toBe(8);
+
+    const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
+    const termination = await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000);
+    expect(termination.operationState).toBe('COMPLETED');
+    expect((await lab.api.get(`${NS}/${nsId}`)).json.nsState).toBe('NOT_INSTANTIATED');
+
+    expect(await ourDomains()).toEqual([]);
+    expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
+    expect(((await lab.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
+    expect(((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(networksBefore);
+    expect(((await lab.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
+    expect(((await lab.api.get('/v2.0/ts/classifiers')).json.classifiers as Json[]).length).toBe(0);
+    expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
+    const after = await eventually(async () => {
+      const dump = await lab.switchDump();
+      return dump.groups.length === 0 && dump.flows.length === baseline.flows.length ? dump : undefined;
+    }, 20_000, 'the chain flows and groups to go');
+    expect(after.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
+    expect(after.flows.filter((flow) => /tp_dst=(80|443)\b/.test(flow))).toEqual([]);
+
+    expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+    expect((await lab.api.get(`/nsd/v1/ns_descriptors/${String(created.json.nsdInfoId)}`)).json.nsdUsageState).toBe('NOT_IN_USE');
+    for (const vnfPkg of ((await lab.api.get('/vnfpkgm/v1/vnf_packages')).json as unknown as Json[])) expect(vnfPkg.usageState).toBe('NOT_IN_USE');
+  }, 240_000);
+
+  it('refuses bad NS requests with ProblemDetails and starts nothing', async () => {
+    const unknown = await lab.api.post(NS, { nsdId: 'no-such-nsd', nsName: 'x', nsDescription: '' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.violations).toEqual([expect.objectContaining({ pointer: '/nsdId' })]);
+    expect((await lab.api.post(NS, { nsName: 'x' })).status).toBe(400);
+    const nsId = String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: 'bad', nsDescription: '' })).json.id);
+    const wrong = await lab.api.post(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'gold', sapData: [sap('nowhere', '198.18.1.9')], additionalParamsForVnf: [{ vnfProfileId: 'ghost' }] });
+    expect(wrong.status).toBe(422);
+    expect((wrong.json.violations as Json[]).map((violation) => violation.pointer).sort()).toEqual(['/additionalParamsForVnf/0/vnfProfileId', '/nsFlavourId', '/sapData/0/sapdId']);
+    expect((await lab.api.post(`${NS}/${nsId}/terminate`, {})).status).toBe(409);
+    expect(((await lab.api.get(NS_OCCS)).json as unknown as Json[]).filter((occ) => occ.nsInstanceId === nsId)).toEqual([]);
+    expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+  });
+});
