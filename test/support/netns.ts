@@ -26,6 +26,11 @@ export class NetworkNamespace {
     return namespace;
   }
 
+  /** A namespace someone else made (the product's lab compute driver), to run commands in; `delete` removes it. */
+  static adopt(name: string): NetworkNamespace {
+    return new NetworkNamespace(name);
+  }
+
   exec(file: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
     return run('ip', ['netns', 'exec', this.name, file, ...args], options);
   }
