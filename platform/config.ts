@@ -30,6 +30,13 @@ export interface Config {
     /** A host whose agent has not sent a heartbeat for this long is marked down (and up again on the next one). */
     heartbeatTimeoutMs: number;
   };
+  operations: {
+    /**
+     * How long a lifecycle operation's lease lasts without renewal: how soon a restarted process (or another
+     * replica) takes over the operations of one that died. Recovery looks every half lease.
+     */
+    leaseMs: number;
+  };
 }
 
 /** The host agent (`npm run agent`): where the VIM is and what this host is. */
@@ -92,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hostRefreshIntervalMs: parseSeconds(env, 'NFV_SFC_HOST_REFRESH_INTERVAL', 5),
     },
     vim: { heartbeatTimeoutMs: parseSeconds(env, 'NFV_VIM_HEARTBEAT_TIMEOUT', 30) },
+    operations: { leaseMs: parseSeconds(env, 'NFV_OPERATION_LEASE', 30) },
   };
 }
 

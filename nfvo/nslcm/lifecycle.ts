@@ -86,8 +86,10 @@ export class NsLifecycle {
     return this.engine.start(type, instance.id, asJson(input), { tenantId: instance.tenantId });
   }
 
+  /** Takes over what a process that died left under way, now and whenever a lease expires. */
   async recover(): Promise<void> {
     await this.engine.recover();
+    this.engine.startRecovery();
   }
 
   async close(): Promise<void> {
@@ -213,7 +215,11 @@ export class NsLifecycle {
     let settled: Operation;
     try {
       settled = await this.settleVnfOperation(vnf, async () => {
-        const failed = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
+        const operations = await lifecycle.engine.list({ resourceId: vnf.id });
+        // An instantiation resumed after a crash may have completed since the instance was read.
+        const completed = operations.find((operation) => operation.state === 'COMPLETED' && operation.kind === 'INSTANTIATE');
+        if (completed && (await instances.instances.get(vnf.id))?.value.instantiationState === 'INSTANTIATED') return completed;
+        const failed = operations.find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
         return failed ? lifecycle.engine.retry(failed.id) : lifecycle.start('INSTANTIATE', vnf, body);
       });
     } finally {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { ADMIN_TENANT, type CollectionSpec, type NotificationOutbox, type Repository, type Store, type Write } from '../../platform/index.js';
+import type { CollectionSpec, NotificationOutbox, Repository, Store, Write } from '../../platform/index.js';
+import { matchesAny, matchesVnfProducts, outboxEntryFor, subscriptionsNotifiedFor } from '../../platform/notifications/subscriptions.js';
 import { usageStateOf, VNF_PACKAGES_PATH, type VnfPackage } from '../packages/model.js';
 import { PKGM_SUBSCRIPTIONS_PATH, type PackageChangeType, type PkgmNotificationsFilter, type PkgmNotificationType, type StoredPkgmSubscription } from './model.js';
 
@@ -10,27 +11,6 @@ export type PackageEvent =
   | { type: 'VnfPackageOnboardingNotification' }
   | { type: 'VnfPackageChangeNotification'; changeType: PackageChangeType };
 
-function matchesAny<T>(wanted: readonly T[] | undefined, actual: T | undefined): boolean {
-  return wanted === undefined || wanted.length === 0 || (actual !== undefined && wanted.includes(actual));
-}
-
-function matchesProducts(filter: PkgmNotificationsFilter['vnfProductsFromProviders'], pkg: VnfPackage): boolean {
-  if (filter === undefined || filter.length === 0) return true;
-  return filter.some(
-    (provider) =>
-      provider.vnfProvider === pkg.vnfProvider &&
-      (provider.vnfProducts === undefined ||
-        provider.vnfProducts.length === 0 ||
-        provider.vnfProducts.some(
-          (product) =>
-            product.vnfProductName === pkg.vnfProductName &&
-            (product.versions === undefined ||
-              product.versions.length === 0 ||
-              product.versions.some((version) => version.vnfSoftwareVersion === pkg.vnfSoftwareVersion && matchesAny(version.vnfdVersions, pkg.vnfdVersion))),
-        )),
-  );
-}
-
 /** SOL 005: every attribute present must match (and), any value of an array attribute may match (or). */
 export function filterMatches(filter: PkgmNotificationsFilter | undefined, type: PkgmNotificationType, pkg: VnfPackage): boolean {
   if (filter === undefined) return true;
@@ -40,7 +20,7 @@ export function filterMatches(filter: PkgmNotificationsFilter | undefined, type:
     matchesAny(filter.vnfPkgId, pkg.id) &&
     matchesAny(filter.operationalState, pkg.operationalState) &&
     matchesAny(filter.usageState, usageStateOf(pkg)) &&
-    matchesProducts(filter.vnfProductsFromProviders, pkg)
+    matchesVnfProducts(filter.vnfProductsFromProviders, pkg)
   );
 }
 
@@ -62,20 +42,14 @@ export class PackageNotifications {
   async writesFor(event: PackageEvent, pkg: VnfPackage): Promise<Write[]> {
     // The vnfdId is mandatory in both notifications: a package that never got one is of no interest to subscribers.
     if (pkg.vnfdId === undefined) return [];
-    const tenants = pkg.tenantId === ADMIN_TENANT ? [ADMIN_TENANT] : [pkg.tenantId, ADMIN_TENANT];
-    const subscriptions = (await Promise.all(tenants.map((tenantId) => this.subscriptions.query({ tenantId })))).flat();
-    const matching = subscriptions.filter(({ value }) => filterMatches(value.filter, event.type, pkg));
+    const matching = (await subscriptionsNotifiedFor(this.subscriptions, pkg.tenantId)).filter((subscription) => filterMatches(subscription.filter, event.type, pkg));
     if (matching.length === 0) return [];
     // One id for the notification whatever the number of subscriptions it goes to (SOL 005 clause 9.5.2.8).
     const id = crypto.randomUUID();
     const timeStamp = new Date().toISOString();
     return this.outbox.enqueue(
-      matching.map(({ value: subscription }) => ({
-        subscriptionId: subscription.id,
-        tenantId: subscription.tenantId,
-        callbackUri: subscription.callbackUri,
-        authorization: subscription.authorization,
-        notification: {
+      matching.map((subscription) =>
+        outboxEntryFor(subscription, {
           id,
           notificationType: event.type,
           subscriptionId: subscription.id,
@@ -89,8 +63,8 @@ export class PackageNotifications {
             vnfPackage: { href: `${subscription.apiRoot}${VNF_PACKAGES_PATH}/${pkg.id}` },
             subscription: { href: `${subscription.apiRoot}${PKGM_SUBSCRIPTIONS_PATH}/${subscription.id}` },
           },
-        },
-      })),
+        }),
+      ),
     );
   }
 

@@ -206,6 +206,7 @@ export class OperationEngine {
   private readonly events = new EventEmitter();
   private readonly internals: EngineInternals;
   private closing = false;
+  private recovery: NodeJS.Timeout | undefined;
 
   constructor(options: OperationEngineOptions) {
     this.store = options.store;
@@ -409,11 +410,27 @@ export class OperationEngine {
   }
 
   /**
+   * Runs `recover()` now and then every `intervalMs` (half a lease is the natural period): operations of an
+   * engine that died are taken over once their lease expires, without waiting for this process to restart.
+   */
+  startRecovery(intervalMs = this.leaseMs / 2): void {
+    if (this.recovery !== undefined) return;
+    const sweep = () => {
+      this.recover().catch((error: unknown) => this.logger.warn({ err: error }, 'recovery sweep failed'));
+    };
+    sweep();
+    this.recovery = setInterval(sweep, Math.max(50, intervalMs));
+    this.recovery.unref();
+  }
+
+  /**
    * Stops taking work and waits for running steps to finish. Operations that had more steps to go are left
    * PROCESSING (or ROLLING_BACK) with their lease released, for `recover()` on this or another engine.
    */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.recovery);
+    this.recovery = undefined;
     await Promise.all([...this.running.values()]);
   }
 

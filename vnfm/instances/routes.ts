@@ -20,6 +20,7 @@ import {
   type Versioned,
 } from '../../platform/index.js';
 import type { VnfPackageCatalogue } from '../../nfvo/index.js';
+import type { VnfLcmNotifications } from '../subscriptions/index.js';
 import { VNF_INSTANCE_ATTRIBUTES, VNF_INSTANCE_SHAPE, VNF_INSTANCES_PATH, vnfInstanceView, type VnfInstance } from './model.js';
 
 const TAGS = ['vnflcm'];
@@ -61,6 +62,7 @@ export class VnfInstanceService {
   constructor(
     readonly instances: Repository<VnfInstance>,
     private readonly packages: VnfPackageCatalogue,
+    private readonly notifications?: Pick<VnfLcmNotifications, 'identifierCreated' | 'identifierDeleted'>,
   ) {}
 
   /** `options.id` (the NFVO's VNFs of an NS): creating again under that id answers the instance as it is. */
@@ -97,6 +99,7 @@ export class VnfInstanceService {
     const marked = await this.packages.markUsage(tenantId, facts.id, `vnf-instance:${instance.id}`, true);
     if (!marked.ok) throw conflict(`VNF package ${facts.id} cannot be used: ${marked.reason}.`);
     const { revision } = await this.instances.insert(instance);
+    await this.notifications?.identifierCreated(instance);
     return { value: instance, revision };
   }
 
@@ -116,6 +119,7 @@ export class VnfInstanceService {
         throw error;
       }
       await this.packages.markUsage(instance.tenantId, instance.vnfPkgId, `vnf-instance:${instance.id}`, false);
+      await this.notifications?.identifierDeleted(instance);
       return;
     }
   }

@@ -89,8 +89,10 @@ export class VnfLifecycle {
     return this.engine.start(type, instance.id, asJson(input), { tenantId: instance.tenantId });
   }
 
+  /** Takes over what a process that died left under way, now and whenever a lease expires. */
   async recover(): Promise<void> {
     await this.engine.recover();
+    this.engine.startRecovery();
   }
 
   async close(): Promise<void> {
@@ -179,6 +181,8 @@ export class VnfLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, flavour } = await context(ctx);
+          // Two requests can pass the API's check one after the other; the operation claim orders them, this ends the second.
+          if (instance.instantiationState === 'INSTANTIATED') throw new ProblemError(409, `VNF instance ${instance.id} is already INSTANTIATED`);
           const body = request(ctx);
           const level = countsAtLevel(flavour, body.instantiationLevelId);
           if (!level.ok) throw new ProblemError(422, level.problem, { violations: [{ pointer: '/instantiationLevelId', message: level.problem, in: 'body' }] });

@@ -1,0 +1,104 @@
+/**
+ * The orchestrator killed (SIGKILL, in a child process) after each step of an NS instantiation in turn, and
+ * in the middle of the VNFs' own instantiations: on restart the operation is taken over and resumed (every
+ * step says `resume`), it completes, and terminating the NS then leaves nothing behind, checked against the
+ * store, the VIM's claims and the switch (ports, flows, groups).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { exited } from '../support/child.js';
+import { LifecycleLab } from '../support/lifecycle-lab.js';
+import { OvsInstance } from '../support/ovs.js';
+import { removeTempDir } from '../support/tmp.js';
+import { eventually, type Json } from './support/api.js';
+
+const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'support', 'product-worker.ts');
+const NSD_ID = 'ebf4175f-5b60-4390-93d7-2e81239dc074';
+const NS = '/nslcm/v1/ns_instances';
+const NS_OCCS = '/nslcm/v1/ns_lcm_op_occs';
+const FAST_LEASE = { NFV_OPERATION_LEASE: '0.5' };
+
+const KILL_POINTS = ['ns:virtual-links', 'ns:saps', 'vnf:grant', 'vnf:ports', 'vnf:vnfcs', 'ns:vnfs', 'ns:vnffgs'];
+
+let ovs: OvsInstance;
+let dataDir: string;
+let lab: LifecycleLab | undefined;
+
+beforeAll(async () => {
+  ovs = await OvsInstance.start('crash');
+  const first = await LifecycleLab.start({ nsd: true, ovs, env: FAST_LEASE });
+  dataDir = await first.stopKeepingData();
+}, 180_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  if (!lab) removeTempDir(dataDir);
+  await ovs?.stop();
+});
+
+/** Runs the product in a child until it kills itself at `killAt`. */
+async function instantiateUntilKilled(killAt: string, nsInstanceId: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, killAt, nsInstanceId], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ...FAST_LEASE,
+      NFV_DATA_DIR: dataDir,
+      NFV_OPENFLOW_LISTEN: `unix:${path.join(ovs.dir, `child-${randomBytes(3).toString('hex')}.sock`)}`,
+      NFV_OVS_DATAPATH_TYPE: 'netdev',
+      NFV_SFC_AUDIT_INTERVAL: '0.5',
+      NFV_SFC_HOST_REFRESH_INTERVAL: '0.5',
+      NFV_LOG_LEVEL: 'silent',
+    },
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const code = await exited(child);
+  if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed at ${killAt}: ${errors}`);
+}
+
+describe('NS instantiate survives the orchestrator being killed', () => {
+  for (const killAt of KILL_POINTS) {
+    it(`resumes after a SIGKILL at ${killAt}, completes, and terminates leaving nothing`, async () => {
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      const baselineNetworks = ((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length;
+      const nsId = String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: `crash-${killAt}`, nsDescription: '' })).json.id);
+      await lab.stopKeepingData();
+      lab = undefined;
+
+      await instantiateUntilKilled(killAt, nsId);
+
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      // The occurrence was persisted before any step ran: it is there whenever the process died.
+      const [occurrence] = (await lab.api.get(`${NS_OCCS}?filter=(eq,nsInstanceId,${nsId})`)).json as unknown as Json[];
+      const occurrenceId = String(occurrence?.id);
+      const resumed = await lab.settled(`${NS_OCCS}/${occurrenceId}`, 120_000);
+      if (resumed.operationState !== 'COMPLETED') throw new Error(`not resumed: ${JSON.stringify((await lab.api.get(`${NS_OCCS}/${occurrenceId}`)).json.error)}`);
+      const ns = (await lab.api.get(`${NS}/${nsId}`)).json as Json & { vnfInstance: Array<{ instantiationState: string; instantiatedVnfInfo: { vnfcResourceInfo: Json[] } }> };
+      expect(ns.nsState).toBe('INSTANTIATED');
+      // Nothing done twice: exactly the VNFs and VNFCs of one instantiation.
+      expect(ns.vnfInstance.map((vnf) => vnf.instantiatedVnfInfo.vnfcResourceInfo.length).sort()).toEqual([1, 1, 2]);
+      expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(3);
+      expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(4);
+      expect(((await lab.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(1);
+
+      const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
+      expect((await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000)).operationState).toBe('COMPLETED');
+      expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
+      expect(((await lab.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
+      expect(((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(baselineNetworks);
+      expect(((await lab.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
+      expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
+      const dump = await eventually(async () => {
+        const current = await lab?.switchDump();
+        return current && current.groups.length === 0 && !current.flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? current : undefined;
+      }, 20_000, 'the chain to leave the switch');
+      expect(dump.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
+      expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+      await lab.stopKeepingData();
+      lab = undefined;
+    }, 180_000);
+  }
+});

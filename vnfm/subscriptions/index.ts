@@ -1,0 +1,27 @@
+/** SOL 003 VNF lifecycle change subscriptions and notifications. */
+export {
+  IDENTIFIER_CREATION_NOTIFICATION,
+  IDENTIFIER_DELETION_NOTIFICATION,
+  LCM_NOTIFICATION_TYPES,
+  lccnSubscriptionOf,
+  OPERATION_OCCURRENCE_NOTIFICATION,
+  VNF_LCM_SUBSCRIPTIONS,
+  VNF_LCM_SUBSCRIPTIONS_PATH,
+  type LccnSubscription,
+  type LccnSubscriptionRequest,
+  type LcmNotificationType,
+  type LifecycleChangeNotificationsFilter,
+  type StoredLccnSubscription,
+  type VnfInstanceFacts,
+  type VnfInstanceSubscriptionFilter,
+} from './model.js';
+export {
+  checkLccnFilter,
+  lccnFilterMatches,
+  VNF_LCM_NOTIFICATIONS_CHANNEL,
+  VNF_LCM_NOTIFIED_OCCURRENCES,
+  VnfLcmNotifications,
+  type InstanceLookup,
+  type NotifiedOccurrence,
+} from './notifications.js';
+export { registerVnfLcmSubscriptionRoutes, type VnfLcmSubscriptionRoutesContext } from './routes.js';
