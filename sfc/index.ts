@@ -68,7 +68,12 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
           trace: async (query) => programmer?.trace(query) ?? { problem: 'the flow programmer has not started' },
         },
       });
-      steeredChains = new SteeredChains(repositories, ports, () => void programmer?.schedule());
+      steeredChains = new SteeredChains(
+        repositories,
+        ports,
+        () => void programmer?.schedule(),
+        async () => (await programmer?.programmed()) ?? [],
+      );
     },
     async start({ config, logger, store }: PlatformServices) {
       controller = new OpenFlowController({ logger: logger.child({ module: 'openflow' }) });

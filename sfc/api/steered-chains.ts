@@ -4,7 +4,7 @@
  * other. Every resource is created under an id derived from the caller's, so building a chain again after a
  * crash finds what the first attempt made, and removing it accepts that parts are already gone.
  */
-import { derivedId, type Principal } from '../../platform/index.js';
+import { derivedId, ProblemError, type Principal } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
 import type { SteeringPortChain } from './model.js';
 import type { SfcRepositories } from './repositories.js';
@@ -35,10 +35,15 @@ export interface SteeredChainSpec {
 export class SteeredChains {
   private readonly steering: TrafficSteering;
 
+  /**
+   * `changed` asks the flow programmer for a pass; `programmed` runs one and answers the switches it could
+   * not program, so that a chain the switches refuse fails the operation that built it.
+   */
   constructor(
     private readonly repositories: SfcRepositories,
     ports: PortDirectory,
     private readonly changed: () => void,
+    private readonly programmed: () => Promise<Array<{ hostId: string; problem: string }>> = async () => [],
   ) {
     this.steering = new TrafficSteering(repositories, ports);
   }
@@ -69,7 +74,13 @@ export class SteeredChains {
       ports[ingress] = [egress];
     }
     const chain = await this.steering.createPortChain(principal, { tenant_id: spec.tenantId, name: spec.name, classifiers: classifierIds, ports }, { id });
-    this.changed();
+    const failures = await this.programmed();
+    if (failures.length > 0) {
+      throw new ProblemError(502, `chain ${spec.name} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
+        title: 'Switch refused the chain',
+        extensions: { portChainId: id, switches: failures },
+      });
+    }
     return chain;
   }
 

@@ -36,6 +36,14 @@ interface ManagedSwitch {
   reconciler: SwitchReconciler;
   needsReplace: boolean;
   notices: ChainNotice[];
+  /** Why the last pass could not program the switch (an OpenFlow error it answered, a lost connection). */
+  failure?: string;
+}
+
+/** A switch whose desired state could not be programmed in the last pass. */
+export interface SwitchFailure {
+  hostId: string;
+  problem: string;
 }
 
 /** What one pass computes from the store: the same for every switch. */
@@ -89,6 +97,12 @@ export class ChainProgrammer {
       this.loop = undefined;
     });
     return done;
+  }
+
+  /** Runs a pass and answers the switches it could not program (empty: every connected switch holds the desired state). */
+  async programmed(): Promise<SwitchFailure[]> {
+    await this.schedule();
+    return [...this.switches.values()].flatMap((managed) => (managed.failure === undefined ? [] : [{ hostId: managed.hostId, problem: managed.failure }]));
   }
 
   /** Compares every switch with what was applied; drift makes the next pass replace that switch's state. */
@@ -214,8 +228,10 @@ export class ChainProgrammer {
         } else {
           await managed.reconciler.apply(compiled.state);
         }
+        managed.failure = undefined;
       } catch (error) {
         managed.needsReplace = true;
+        managed.failure = error instanceof Error ? error.message : String(error);
         this.options.logger.warn({ err: error, hostId: managed.hostId, datapathId: datapathId.toString(16) }, 'switch programming failed; its state will be replaced');
       }
     }

@@ -9,7 +9,7 @@ import { buildNsdArchive, buildVnfPackage, type ExampleVnfPackage } from '../../
 import type { VimModule, VimServices } from '../../vim/index.js';
 import type { VnfmModule } from '../../vnfm/index.js';
 import { apiAs, eventually, onboard, type Api, type Json } from '../nfvo/support/api.js';
-import { syntheticInventory } from '../vim/support/hosts.js';
+import { syntheticInventory, type InventorySpec } from '../vim/support/hosts.js';
 import { startProduct, TEST_TOKEN, type RunningProduct } from './application.js';
 import { waitFor } from './command.js';
 import { OvsInstance } from './ovs.js';
@@ -25,6 +25,8 @@ export interface LabOptions {
   packages?: readonly ExampleVnfPackage[];
   nsd?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The compute host's inventory; two cells of 12 cores with 24 GiB of 1 GiB pages and 16 VFs each by default. */
+  inventory?: InventorySpec;
   /** Reuse a switch (a restart of the orchestrator). */
   ovs?: OvsInstance;
   dataDir?: string;
@@ -55,7 +57,7 @@ export class LifecycleLab {
       const api = apiAs(product, TEST_TOKEN);
       let hostId: string;
       if (options.dataDir === undefined) {
-        hostId = await registerComputeHost(api, ovs, options.libvirtUri ?? 'test:///default');
+        hostId = await registerComputeHost(api, ovs, options.libvirtUri ?? 'test:///default', undefined, options.inventory);
         for (const example of options.packages ?? ['vfw', 'vlb', 'dpi']) {
           const onboarded = await onboard(api, await buildVnfPackage(example));
           if (onboarded.onboardingState !== 'ONBOARDED') throw new Error(`${example} did not onboard: ${JSON.stringify(onboarded)}`);
@@ -141,17 +143,25 @@ export class LifecycleLab {
 }
 
 /** Registers the switch as a compute host with a two-cell EPA inventory. */
-export async function registerComputeHost(api: Api, ovs: OvsInstance, libvirtUri: string, name = `compute-${randomBytes(3).toString('hex')}`): Promise<string> {
-  const inventory = syntheticInventory({
-    cells: [
-      { socket: 0, cores: 12, threads: 2, pages: { 1048576: 24 } },
-      { socket: 1, cores: 12, threads: 2, pages: { 1048576: 24 } },
-    ],
-    pfs: [
-      { numaNode: 0, physnet: 'physnet-data', vfs: 16 },
-      { numaNode: 1, physnet: 'physnet-data', vfs: 16 },
-    ],
-  });
+export const DEFAULT_INVENTORY: InventorySpec = {
+  cells: [
+    { socket: 0, cores: 12, threads: 2, pages: { 1048576: 24 } },
+    { socket: 1, cores: 12, threads: 2, pages: { 1048576: 24 } },
+  ],
+  pfs: [
+    { numaNode: 0, physnet: 'physnet-data', vfs: 16 },
+    { numaNode: 1, physnet: 'physnet-data', vfs: 16 },
+  ],
+};
+
+export async function registerComputeHost(
+  api: Api,
+  ovs: OvsInstance,
+  libvirtUri: string,
+  name = `compute-${randomBytes(3).toString('hex')}`,
+  spec: InventorySpec = DEFAULT_INVENTORY,
+): Promise<string> {
+  const inventory = syntheticInventory(spec);
   const registered = await api.post('/vim/v1/hosts', { name, libvirtUri, ovsdb: ovs.ovsdbRemote, integrationBridge: INTEGRATION_BRIDGE, inventory });
   if (registered.status !== 201) throw new Error(`host registration: ${registered.status} ${registered.bytes.toString()}`);
   return String(registered.json.id);
