@@ -93,6 +93,15 @@ export const badRequest = (detail: string, violations?: Violation[]): ProblemErr
 
 export const notFound = (detail: string): ProblemError => new ProblemError(404, detail);
 
+/** Runs a removal, for which a resource already gone (a 404 ProblemError) is as good as removed. */
+export async function ignoringNotFound(remove: () => Promise<void>): Promise<void> {
+  try {
+    await remove();
+  } catch (error) {
+    if (!(error instanceof ProblemError && error.status === 404)) throw error;
+  }
+}
+
 export const conflict = (detail: string, extensions?: Record<string, unknown>): ProblemError =>
   new ProblemError(409, detail, extensions ? { extensions } : {});
 

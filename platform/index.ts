@@ -21,6 +21,7 @@ export {
 export {
   badRequest,
   conflict,
+  ignoringNotFound,
   notFound,
   pointerOf,
   preconditionFailed,
@@ -91,3 +92,4 @@ export {
 } from './notifications/index.js';
 export * from './operations/index.js';
 export { derivedId } from './ids.js';
+export { changeStored } from './store/changes.js';

@@ -11,7 +11,20 @@
  * Rollback restores the chains; VNFs once terminated stay so (the operation is retried instead).
  */
 import type { Nsd, NfpRule } from '../../descriptors/index.js';
-import { derivedId, OperationEngine, ProblemError, StoreConflictError, type Json, type Logger, type Operation, type Repository, type StepContext, type Store } from '../../platform/index.js';
+import {
+  changeStored,
+  derivedId,
+  fromJson,
+  ignoringNotFound,
+  OperationEngine,
+  ProblemError,
+  toJson,
+  type Logger,
+  type Operation,
+  type Repository,
+  type StepContext,
+  type Store,
+} from '../../platform/index.js';
 import type { SteeredChains, SteeredClassifier, SteeredHop } from '../../sfc/index.js';
 import type { VimServices } from '../../vim/index.js';
 import type { ExtVirtualLinkData, InstantiateVnfRequest, VnfInstance, VnfManager } from '../../vnfm/index.js';
@@ -44,24 +57,8 @@ interface NsInput {
   request: Record<string, unknown>;
 }
 
-function asJson<T>(value: T): Json {
-  return JSON.parse(JSON.stringify(value)) as Json;
-}
-
-function fromJson<T>(value: Json | undefined): T {
-  return value as unknown as T;
-}
-
 function writer(tenantId: string) {
   return { tenantId, isAdmin: true };
-}
-
-async function ignoringGone(remove: () => Promise<void>): Promise<void> {
-  try {
-    await remove();
-  } catch (error) {
-    if (!(error instanceof ProblemError && error.status === 404)) throw error;
-  }
 }
 
 export class NsLifecycle {
@@ -83,7 +80,7 @@ export class NsLifecycle {
 
   async start(type: 'INSTANTIATE' | 'TERMINATE', instance: NsInstance, request: object): Promise<Operation> {
     const input: NsInput = { nsInstanceId: instance.id, request: { ...request } };
-    return this.engine.start(type, instance.id, asJson(input), { tenantId: instance.tenantId });
+    return this.engine.start(type, instance.id, toJson(input), { tenantId: instance.tenantId });
   }
 
   /** Takes over what a process that died left under way, now and whenever a lease expires. */
@@ -109,16 +106,7 @@ export class NsLifecycle {
   }
 
   private async changeInstance(nsInstanceId: string, change: (instance: NsInstance) => NsInstance): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const found = await this.options.instances.get(nsInstanceId);
-      if (!found) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
-      try {
-        await this.options.instances.update(change(structuredClone(found.value)), found.revision);
-        return;
-      } catch (error) {
-        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
-      }
-    }
+    if (!(await changeStored(this.options.instances, nsInstanceId, change))) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
   }
 
   // --- resources of the steps -------------------------------------------------------------------------------
@@ -137,7 +125,7 @@ export class NsLifecycle {
 
   private async removeNetworks(tenantId: string, networkIds: readonly string[]): Promise<void> {
     const { networks } = this.options.vim();
-    for (const networkId of networkIds) await ignoringGone(() => networks.deleteNetwork(writer(tenantId), networkId));
+    for (const networkId of networkIds) await ignoringNotFound(() => networks.deleteNetwork(writer(tenantId), networkId));
     this.options.vim().portsChanged();
   }
 
@@ -171,7 +159,7 @@ export class NsLifecycle {
 
   private async removePorts(tenantId: string, portIds: readonly string[]): Promise<void> {
     const { networks } = this.options.vim();
-    for (const portId of portIds) await ignoringGone(() => networks.deletePort(writer(tenantId), portId));
+    for (const portId of portIds) await ignoringNotFound(() => networks.deletePort(writer(tenantId), portId));
     this.options.vim().portsChanged();
   }
 
@@ -311,7 +299,7 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, nsd } = await context(ctx);
-          return asJson(await this.createVirtualLinks(ctx.operationId, instance, nsd));
+          return toJson(await this.createVirtualLinks(ctx.operationId, instance, nsd));
         },
         compensate: async (ctx) => {
           const { instance, nsd } = await context(ctx);
@@ -323,7 +311,7 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, nsd } = await context(ctx);
-          return asJson(await this.createSaps(ctx.operationId, instance, nsd, linksOf(ctx), request(ctx)));
+          return toJson(await this.createSaps(ctx.operationId, instance, nsd, linksOf(ctx), request(ctx)));
         },
         compensate: async (ctx) => {
           const { instance, nsd } = await context(ctx);
@@ -338,7 +326,7 @@ export class NsLifecycle {
           const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx))));
           const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
           if (failure) throw failure.reason;
-          return asJson(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<NsVnfRecord>).value));
+          return toJson(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<NsVnfRecord>).value));
         },
         compensate: async (ctx) => {
           const { nsd } = await context(ctx);
@@ -354,7 +342,7 @@ export class NsLifecycle {
           const { instance, nsd } = await context(ctx);
           const records = await this.chainSpecs(ctx.operationId, instance, nsd, fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']), linksOf(ctx));
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
-          return asJson(records);
+          return toJson(records);
         },
         compensate: async (ctx) => {
           const { nsd } = await context(ctx);
