@@ -15,10 +15,12 @@ export { OperationInProgressError, OperationLeaseLostError, OperationNotFoundErr
 export {
   ACTIVE_STATES,
   FINAL_STATES,
+  fromJson,
   isFinal,
   isSettled,
   OPERATIONS,
   RESOURCE_CLAIMS,
+  toJson,
   type Json,
   type Operation,
   type OperationLease,

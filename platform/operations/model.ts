@@ -3,6 +3,16 @@ import type { CollectionSpec, Entity } from '../store/contract.js';
 /** A value that survives a round trip through the store unchanged. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/** Plain data as the engine stores it (what JSON keeps of it: undefined members are dropped). */
+export function toJson<T>(value: T): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
+/** A step's stored input, output or progress, as the type its step wrote it with. */
+export function fromJson<T>(value: Json | undefined): T {
+  return value as unknown as T;
+}
+
 /**
  * The engine's states. PROCESSING and ROLLING_BACK are worked on by whichever engine holds the lease;
  * FAILED_TEMP waits for an operator's retry, rollback or fail; COMPLETED, ROLLED_BACK and FAILED are final.
