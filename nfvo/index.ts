@@ -13,6 +13,7 @@ import { Grants } from './grants/grants.js';
 import { NsLifecycle } from './nslcm/lifecycle.js';
 import { NS_INSTANCES, type NsInstance } from './nslcm/model.js';
 import { nsLifecycleRoutes } from './nslcm/routes.js';
+import { NS_LCM_NOTIFICATIONS_CHANNEL, NsLcmNotifications, nsLcmSubscriptionRoutes } from './nslcm/subscriptions/index.js';
 import { OnboardedDescriptors } from './onboarded-descriptors.js';
 import { ContentFiles } from './content-files.js';
 import { NsdCatalogue } from './nsd/catalogue.js';
@@ -63,6 +64,7 @@ export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: (
   let running: Running | undefined;
   let grants: Grants | undefined;
   let nsLifecycle: NsLifecycle | undefined;
+  let nsLcmNotifications: NsLcmNotifications | undefined;
   return {
     name: 'nfvo',
     grants() {
@@ -80,6 +82,12 @@ export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: (
       const nsInstances = store.collection<NsInstance>(NS_INSTANCES);
       nsLifecycle = new NsLifecycle({ store, logger: log, instances: nsInstances, descriptors, vnfm: dependencies.vnfm, vim: dependencies.vim, chains: dependencies.chains, leaseMs: config.operations.leaseMs });
       const background = new BackgroundWork(log);
+      nsLcmNotifications = new NsLcmNotifications(store, new NotificationOutbox(store, log, NS_LCM_NOTIFICATIONS_CHANNEL), log, {
+        vnfProfilesOf: async (instance) =>
+          (await descriptors.nsd(instance.tenantId, instance.nsdInfoId))?.descriptor.vnfProfiles.map((profile) => ({ vnfProfileId: profile.profileId, vnfdId: profile.vnfdId })),
+      });
+      nsLcmNotifications.attach(nsLifecycle.engine, async (id) => (await nsInstances.get(id))?.value);
+      const lcmNotifications = nsLcmNotifications;
       const outbox = new NotificationOutbox(store, log, VNF_PACKAGE_NOTIFICATIONS_CHANNEL);
       const notifications = new PackageNotifications(store, outbox);
       const packageFiles = new ContentFiles(path.join(config.dataDir, 'packages'));
@@ -107,15 +115,23 @@ export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: (
       });
       await registerEtsiApi(app, NSD_MANAGEMENT_API, nsdRoutes(store, nsds, nsdOnboarding, nsdFiles, config.pageSize));
       const lifecycle = nsLifecycle;
-      await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, nsLifecycleRoutes({ instances: nsInstances, nsds, lifecycle, vnfm: dependencies.vnfm, pageSize: config.pageSize }));
+      await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, async (scope) => {
+        await scope.register(nsLifecycleRoutes({ instances: nsInstances, nsds, lifecycle, vnfm: dependencies.vnfm, notifications: lcmNotifications, pageSize: config.pageSize }));
+        await scope.register(nsLcmSubscriptionRoutes({ store, notifications: lcmNotifications, pageSize: config.pageSize }));
+      });
     },
     async start() {
       running?.outbox.start();
+      nsLcmNotifications?.outbox.start();
       running?.resume();
       await nsLifecycle?.recover();
+      await nsLcmNotifications?.catchUp();
     },
     async stop() {
       await nsLifecycle?.close();
+      nsLcmNotifications?.detach();
+      await nsLcmNotifications?.idle();
+      await nsLcmNotifications?.outbox.stop();
       await running?.background.drain();
       await running?.outbox.stop();
     },

@@ -32,6 +32,8 @@ import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
 import {
   NS_LCM_OP_OCCS_COLLECTION,
   type InstantiateNsRequest,
+  type OperateVnfData,
+  type UpdateNsRequest,
   type NsInstance,
   type NsSapRecord,
   type NsVirtualLinkRecord,
@@ -76,9 +78,10 @@ export class NsLifecycle {
     });
     this.defineInstantiate();
     this.defineTerminate();
+    this.defineUpdate();
   }
 
-  async start(type: 'INSTANTIATE' | 'TERMINATE', instance: NsInstance, request: object): Promise<Operation> {
+  async start(type: 'INSTANTIATE' | 'TERMINATE' | 'UPDATE', instance: NsInstance, request: object): Promise<Operation> {
     const input: NsInput = { nsInstanceId: instance.id, request: { ...request } };
     return this.engine.start(type, instance.id, toJson(input), { tenantId: instance.tenantId });
   }
@@ -245,10 +248,18 @@ export class NsLifecycle {
   }
 
   /** Each NFP of each VNFFG as a chain spec over the VNFs' ports on the graph's virtual link. */
-  private async chainSpecs(operationId: string, instance: NsInstance, nsd: Nsd, vnfs: readonly NsVnfRecord[], links: readonly NsVirtualLinkRecord[]): Promise<NsVnffgRecord[]> {
+  private async chainSpecs(
+    operationId: string,
+    instance: NsInstance,
+    nsd: Nsd,
+    vnfs: readonly NsVnfRecord[],
+    links: readonly NsVirtualLinkRecord[],
+    only?: ReadonlySet<string>,
+  ): Promise<NsVnffgRecord[]> {
     const { instances } = this.options.vnfm();
     const records: NsVnffgRecord[] = [];
     for (const vnffg of nsd.vnffgs) {
+      if (only !== undefined && !only.has(vnffg.vnffgId)) continue;
       for (const nfp of vnffg.nfps) {
         const profiles = nfp.hops.flatMap((hop) => hop.elements.flatMap((element) => (element.vnfProfileId === undefined ? [] : [element.vnfProfileId])));
         const linkId = chainLinkOf(nsd, profiles);
@@ -417,6 +428,77 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
+        },
+      },
+    ]);
+  }
+
+  /**
+   * UPDATE (SOL 005 UpdateNsRequest), for the update types that change what runs without new resources:
+   * ADD_VNFFG (a forwarding graph of the NSD programmed again), REMOVE_VNFFG, OPERATE_VNF (VNFs started or
+   * stopped through the VNFM). `apply` -> `finalize`; rollback undoes `apply` (chains put back or removed, VNFs
+   * returned to their state).
+   */
+  private defineUpdate(): void {
+    type Ctx = StepContext;
+    const request = (ctx: Ctx) => fromJson<NsInput>(ctx.input).request as unknown as UpdateNsRequest;
+    const operateAll = async (items: readonly OperateVnfData[], reverse: boolean): Promise<void> => {
+      const { instances, lifecycle } = this.options.vnfm();
+      const outcomes = await Promise.allSettled(
+        items.map(async (item) => {
+          const vnf = (await instances.instances.get(item.vnfInstanceId))?.value;
+          if (!vnf) throw new ProblemError(404, `VNF instance ${item.vnfInstanceId} no longer exists`);
+          const changeStateTo = reverse ? (item.changeStateTo === 'STARTED' ? 'STOPPED' : 'STARTED') : item.changeStateTo;
+          const body = { changeStateTo, ...(item.stopType ? { stopType: item.stopType } : {}), ...(item.gracefulStopTimeout === undefined ? {} : { gracefulStopTimeout: item.gracefulStopTimeout }) };
+          const settled = await this.settleVnfOperation(vnf, () => lifecycle.start('OPERATE', vnf, body));
+          if (settled.state !== 'COMPLETED') throw new ProblemError(settled.error?.status ?? 500, `VNF ${vnf.id} did not go ${changeStateTo}: ${settled.error?.detail ?? settled.state}`);
+        }),
+      );
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
+    };
+    this.engine.define('UPDATE', [
+      {
+        name: 'apply',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const body = request(ctx);
+          const instance = await this.instanceOf(ctx.resourceId);
+          if (body.updateType === 'OPERATE_VNF') {
+            await operateAll(body.operateVnfData ?? [], false);
+            return toJson(instance.vnffgs);
+          }
+          if (body.updateType === 'REMOVE_VNFFG') {
+            const removed = new Set(body.removeVnffg ?? []);
+            for (const record of instance.vnffgs.filter((item) => removed.has(`${instance.id}/${item.vnffgdId}`))) await this.options.chains().remove(record.portChainId);
+            return toJson(instance.vnffgs.filter((item) => !removed.has(`${instance.id}/${item.vnffgdId}`)));
+          }
+          const added = new Set((body.addVnffg ?? []).map((item) => item.vnffgdId));
+          const records = await this.chainSpecs(ctx.operationId, instance, await this.nsdOf(instance), instance.vnfs, instance.virtualLinks, added);
+          for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
+          return toJson([...instance.vnffgs, ...records]);
+        },
+        compensate: async (ctx) => {
+          const body = request(ctx);
+          const instance = await this.instanceOf(ctx.resourceId);
+          if (body.updateType === 'OPERATE_VNF') {
+            await operateAll(body.operateVnfData ?? [], true);
+          } else if (body.updateType === 'REMOVE_VNFFG') {
+            for (const record of instance.vnffgs) await this.options.chains().ensure(record.portChainId, record.spec);
+          } else {
+            const nsd = await this.nsdOf(instance);
+            for (const vnffg of nsd.vnffgs.filter((item) => (body.addVnffg ?? []).some((added) => added.vnffgdId === item.vnffgId))) {
+              for (const nfp of vnffg.nfps) await this.options.chains().remove(derivedId(ctx.operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId));
+            }
+          }
+        },
+      },
+      {
+        name: 'finalize',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const vnffgs = fromJson<NsVnffgRecord[]>(ctx.outputs['apply']);
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, vnffgs }));
         },
       },
     ]);

@@ -75,11 +75,58 @@ export interface InstantiateNsRequest {
   localizationLanguage?: string;
 }
 
+const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
+
+export interface OperateVnfData {
+  vnfInstanceId: string;
+  changeStateTo: 'STARTED' | 'STOPPED';
+  stopType?: 'FORCEFUL' | 'GRACEFUL';
+  gracefulStopTimeout?: number;
+}
+
+/** SOL 005 clause 6.5.2.12 UpdateNsRequest, for the update types this NFVO carries out. */
+export interface UpdateNsRequest {
+  updateType: 'ADD_VNFFG' | 'REMOVE_VNFFG' | 'OPERATE_VNF';
+  addVnffg?: Array<{ vnffgdId: string; vnffgName?: string; description?: string }>;
+  /** vnffgInfo ids, as the NS instance shows them. */
+  removeVnffg?: string[];
+  operateVnfData?: OperateVnfData[];
+  updateTime?: string;
+}
+
+export const UPDATE_TYPES = ['ADD_VNFFG', 'REMOVE_VNFFG', 'OPERATE_VNF'] as const;
+
+export const updateNsRequestSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['updateType'],
+  properties: {
+    updateType: { type: 'string', minLength: 1 },
+    addVnffg: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'object', required: ['vnffgdId'], properties: { vnffgdId: identifier, vnffgName: { type: 'string' }, description: { type: 'string' } } } },
+    removeVnffg: { type: 'array', minItems: 1, maxItems: 16, items: identifier },
+    operateVnfData: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['vnfInstanceId', 'changeStateTo'],
+        properties: {
+          vnfInstanceId: identifier,
+          changeStateTo: { enum: ['STARTED', 'STOPPED'] },
+          stopType: { enum: ['FORCEFUL', 'GRACEFUL'] },
+          gracefulStopTimeout: { type: 'integer', minimum: 0, maximum: 86400 },
+        },
+      },
+    },
+    updateTime: { type: 'string' },
+  },
+} as const;
+
 export interface TerminateNsRequest {
   terminationTime?: string;
 }
 
-const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 
 export const createNsRequestSchema = {

@@ -21,6 +21,7 @@ import {
 import { vnfInstanceView, type VnfInstance, type VnfManager } from '../../vnfm/index.js';
 import type { NsdCatalogue } from '../nsd/catalogue.js';
 import type { NsLifecycle } from './lifecycle.js';
+import { instantiationOf, nsLcmResourceChanges, type NsLcmNotifications } from './subscriptions/index.js';
 import {
   createNsRequestSchema,
   instantiateNsRequestSchema,
@@ -32,7 +33,43 @@ import {
   type NsInstance,
   type NsVnffgRecord,
   type TerminateNsRequest,
+  type UpdateNsRequest,
+  UPDATE_TYPES,
+  updateNsRequestSchema,
 } from './model.js';
+
+type BodyViolation = { pointer: string; message: string; in: 'body' };
+
+/** What makes an update impossible before it starts: an update type we do not carry out, unknown graphs or VNFs. */
+async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lifecycle: NsLifecycle): Promise<BodyViolation[]> {
+  const violations: BodyViolation[] = [];
+  const violation = (pointer: string, message: string) => violations.push({ pointer, message, in: 'body' });
+  if (!(UPDATE_TYPES as readonly string[]).includes(body.updateType)) {
+    violation('/updateType', `${body.updateType} is not carried out by this NFVO (it does ${UPDATE_TYPES.join(', ')})`);
+    return violations;
+  }
+  if (body.updateType === 'ADD_VNFFG') {
+    const nsd = await lifecycle.nsdOf(instance);
+    if (!body.addVnffg) violation('/addVnffg', 'ADD_VNFFG needs addVnffg');
+    for (const [index, item] of (body.addVnffg ?? []).entries()) {
+      if (!nsd.vnffgs.some((vnffg) => vnffg.vnffgId === item.vnffgdId)) violation(`/addVnffg/${index}/vnffgdId`, `the NSD has no VNFFG ${item.vnffgdId}`);
+      else if (instance.vnffgs.some((record) => record.vnffgdId === item.vnffgdId)) violation(`/addVnffg/${index}/vnffgdId`, `VNFFG ${item.vnffgdId} is already in the NS`);
+    }
+  }
+  if (body.updateType === 'REMOVE_VNFFG') {
+    if (!body.removeVnffg) violation('/removeVnffg', 'REMOVE_VNFFG needs removeVnffg');
+    for (const [index, id] of (body.removeVnffg ?? []).entries()) {
+      if (!instance.vnffgs.some((record) => `${instance.id}/${record.vnffgdId}` === id)) violation(`/removeVnffg/${index}`, `the NS has no VNFFG instance ${id}`);
+    }
+  }
+  if (body.updateType === 'OPERATE_VNF') {
+    if (!body.operateVnfData) violation('/operateVnfData', 'OPERATE_VNF needs operateVnfData');
+    for (const [index, item] of (body.operateVnfData ?? []).entries()) {
+      if (!instance.vnfs.some((vnf) => vnf.vnfInstanceId === item.vnfInstanceId)) violation(`/operateVnfData/${index}/vnfInstanceId`, `VNF instance ${item.vnfInstanceId} is not part of the NS`);
+    }
+  }
+  return violations;
+}
 
 const TAGS = ['nslcm'];
 const instanceParams = { type: 'object', required: ['nsInstanceId'], properties: { nsInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
@@ -50,6 +87,7 @@ export interface NsLifecycleRoutesContext {
   nsds: NsdCatalogue;
   lifecycle: NsLifecycle;
   vnfm: () => VnfManager;
+  notifications: NsLcmNotifications;
   pageSize: number;
 }
 
@@ -93,15 +131,12 @@ function vnffgInfoOf(vnffgs: readonly NsVnffgRecord[], instance: NsInstance) {
   }));
 }
 
-function nsLcmOpOccView(operation: Operation, apiRoot: string): JsonObject {
+/** `instantiation`: for a TERMINATE, the instantiation whose resources it removes (its affected resources). */
+function nsLcmOpOccView(operation: Operation, apiRoot: string, instantiation?: Operation): JsonObject {
   const self = `${apiRoot}${NS_LCM_OP_OCCS_PATH}/${operation.id}`;
   const input = operation.input as { request?: Json };
   const links: Record<string, { href: string }> = { self: { href: self }, nsInstance: { href: `${apiRoot}${NS_INSTANCES_PATH}/${operation.resourceId}` } };
   if (operation.state === 'FAILED_TEMP') for (const action of ['retry', 'rollback', 'fail'] as const) links[action] = { href: `${self}/${action}` };
-  const done = (name: string) => operation.steps.find((step) => step.name === name);
-  const changeResult = (name: string) => (done(name)?.status === 'compensated' ? 'ROLLED_BACK' : done(name)?.status === 'failed' ? 'FAILED' : 'COMPLETED');
-  const adding = operation.kind === 'INSTANTIATE';
-  const outputOf = <T>(name: string): T[] => ((done(name)?.output as unknown as T[] | undefined) ?? []);
   const view = {
     id: operation.id,
     operationState: operation.state,
@@ -113,20 +148,13 @@ function nsLcmOpOccView(operation: Operation, apiRoot: string): JsonObject {
     operationParams: input.request ?? {},
     isCancelPending: false,
     ...(operation.error ? { error: { type: 'about:blank', title: operation.error.title, status: operation.error.status, detail: operation.error.detail, ...(operation.error.step ? { step: operation.error.step } : {}) } } : {}),
-    resourceChanges: adding
-      ? {
-          affectedVnfs: outputOf<{ vnfProfileId: string; vnfInstanceId: string }>('vnfs').map((vnf) => ({ vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType: 'INSTANTIATE', changeResult: changeResult('vnfs') })),
-          affectedVls: outputOf<{ nsVirtualLinkDescId: string; networkId: string }>('virtual-links').map((link) => ({ id: link.networkId, vlProfileId: link.nsVirtualLinkDescId, changeType: 'ADD', changeResult: changeResult('virtual-links') })),
-          affectedVnffgs: outputOf<NsVnffgRecord>('vnffgs').map((record) => ({ vnffgInstanceId: record.portChainId, vnffgdId: record.vnffgdId, changeType: 'ADD', changeResult: changeResult('vnffgs') })),
-          affectedSaps: outputOf<{ sapdId: string; sapName: string; portId: string }>('saps').map((sap) => ({ sapInstanceId: sap.portId, sapdId: sap.sapdId, sapName: sap.sapName, changeType: 'ADD', changeResult: changeResult('saps') })),
-        }
-      : {},
+    resourceChanges: nsLcmResourceChanges(operation, instantiation === undefined ? {} : { instantiation }),
     _links: links,
   };
   return JSON.parse(JSON.stringify(view)) as JsonObject;
 }
 
-export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }: NsLifecycleRoutesContext) {
+export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notifications, pageSize }: NsLifecycleRoutesContext) {
   const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
 
   async function instanceOf(request: FastifyRequest, id: string): Promise<NsInstance> {
@@ -173,6 +201,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }
       const marked = await nsds.markUsage(tenantId, nsd.id, `ns-instance:${instance.id}`, true);
       if (!marked.ok) throw conflict(`NSD ${nsd.id} cannot be used: ${marked.reason}.`);
       await instances.insert(instance);
+      await notifications.identifierCreated(instance);
       return replyCreated(request, reply, `${NS_INSTANCES_PATH}/${instance.id}`, nsInstanceView(instance, apiRoot(request), []));
     });
 
@@ -209,6 +238,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }
           throw error;
         }
         await nsds.markUsage(instance.tenantId, instance.nsdInfoId, `ns-instance:${instance.id}`, false);
+        await notifications.identifierDeleted(instance);
         return reply.code(204).send();
       }
     });
@@ -243,6 +273,18 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }
       },
     );
 
+    scope.post<InstanceParams & { Body: UpdateNsRequest }>(
+      '/ns_instances/:nsInstanceId/update',
+      { schema: { tags: TAGS, summary: 'Update an NS (ADD_VNFFG, REMOVE_VNFFG, OPERATE_VNF)', params: instanceParams, body: updateNsRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.nsInstanceId);
+        if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
+        const violations = await updateViolations(instance, request.body, lifecycle);
+        if (violations.length > 0) throw new ProblemError(422, `The update cannot be applied to NS instance ${instance.id}.`, { violations });
+        return accepted(request, reply, await lifecycle.start('UPDATE', instance, request.body));
+      },
+    );
+
     scope.get('/ns_lcm_op_occs', { schema: { tags: TAGS, summary: 'Query NS LCM operation occurrences', querystring: listQuerySchema } }, async (request, reply) =>
       listPage({
         request,
@@ -256,9 +298,11 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, pageSize }
       }),
     );
 
-    scope.get<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId', { schema: { tags: TAGS, summary: 'Read an NS LCM operation occurrence', params: occurrenceParams } }, async (request) =>
-      nsLcmOpOccView(await occurrenceOf(request, request.params.nsLcmOpOccId), apiRoot(request)),
-    );
+    scope.get<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId', { schema: { tags: TAGS, summary: 'Read an NS LCM operation occurrence', params: occurrenceParams } }, async (request) => {
+      const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
+      const instantiation = operation.kind === 'TERMINATE' ? await instantiationOf(lifecycle.engine, operation) : undefined;
+      return nsLcmOpOccView(operation, apiRoot(request), instantiation);
+    });
 
     for (const action of ['retry', 'rollback'] as const) {
       scope.post<OccurrenceParams>(`/ns_lcm_op_occs/:nsLcmOpOccId/${action}`, { schema: { tags: TAGS, summary: `${action} a failed NS operation`, params: occurrenceParams } }, async (request, reply) => {

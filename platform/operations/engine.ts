@@ -5,11 +5,19 @@ import { ADMIN_TENANT } from '../config.js';
 import { ProblemError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StoreConflictError, type Repository, type Store, type Versioned, type Write } from '../store/contract.js';
-import { OperationInProgressError, OperationLeaseLostError, OperationNotFoundError, OperationStateError } from './errors.js';
 import {
+  OperationCancelledError,
+  OperationInProgressError,
+  OperationLeaseLostError,
+  OperationNotFoundError,
+  OperationStateError,
+} from './errors.js';
+import {
+  ACTIVE_STATES,
   isSettled,
   OPERATIONS,
   RESOURCE_CLAIMS,
+  type CancelMode,
   type Json,
   type Operation,
   type OperationProblem,
@@ -33,6 +41,12 @@ import {
  * leaves the operation FAILED_TEMP for an operator to retry, roll back or fail. Steps that were done are never
  * run again. The same rule applies to an interrupted compensation during a rollback.
  *
+ * `cancel()` (on any engine) records a cancel request on an operation being worked on (`isCancelPending`); it is
+ * the one write to an operation not made by its lease holder. The holder's next write conflicts with it, re-reads,
+ * adopts the request when nothing else changed, and acts on it: no further step (or compensation) starts, the
+ * operation goes FAILED_TEMP, and with FORCEFUL the running step's `ctx.signal` is aborted as soon as the holder
+ * sees the request (at once when the holder is the cancelling engine, else at its next lease renewal).
+ *
  * Lease expiry compares wall clocks, so engines on different hosts need clocks that agree to well within the
  * lease duration. A step that outlives its engine's lease (a stalled event loop) may briefly run alongside the
  * new holder's run of it; it learns so from `ctx.signal` or `checkpoint`, and its results are never written.
@@ -53,7 +67,10 @@ export interface StepContext<Input extends Json = Json> {
   readonly progress: Json | undefined;
   /** 1 on the first run of the step; more when it runs again after a crash or a retry. */
   readonly attempt: number;
-  /** Aborted when this engine lost the lease (another engine owns the operation now) or the store failed. */
+  /**
+   * Aborted when this engine lost the lease (another engine owns the operation now) or the store failed, and,
+   * with `OperationCancelledError` as its reason, when the operation was cancelled FORCEFUL.
+   */
   readonly signal: AbortSignal;
   /** Persists `progress` on the step (when given) and renews the lease; throws `OperationLeaseLostError` if it was lost. */
   checkpoint(progress?: Json): Promise<void>;
@@ -103,6 +120,12 @@ type ChangedListener = (operation: Operation) => void;
 
 const DEFAULT_LEASE_MS = 30_000;
 
+/** How often one write may be retried after a concurrent cancel request (each retry re-reads the operation). */
+const CANCEL_MERGE_ATTEMPTS = 5;
+
+/** How often `cancel` re-reads and retries when the lease holder wrote in between. */
+const CANCEL_WRITE_ATTEMPTS = 10;
+
 function now(): string {
   return new Date().toISOString();
 }
@@ -121,6 +144,64 @@ function statusOf(error: unknown): number {
   return error instanceof ProblemError ? error.status : 500;
 }
 
+/** Canonical JSON (sorted keys, undefined members dropped), for comparing a working copy with a stored one. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) => {
+    if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(member).sort()) sorted[key] = (member as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+/** The operation without what a cancel request writes, so two copies differing only by that compare equal. */
+function withoutCancelRequest(operation: Operation): Operation {
+  const { isCancelPending: _pending, cancelMode: _mode, updatedAt: _updated, ...rest } = operation;
+  return { ...rest, updatedAt: '' };
+}
+
+/** Ends the cancel request (if there was one): the operation no longer runs, so nothing is pending. */
+function clearCancelRequest(operation: Operation): void {
+  if (operation.isCancelPending === undefined && operation.cancelMode === undefined) return;
+  operation.isCancelPending = false;
+  delete operation.cancelMode;
+}
+
+/** Active -> FAILED_TEMP with `problem`, releasing the lease and ending any cancel request. */
+function settleFailedTemp(operation: Operation, problem: OperationProblem): void {
+  operation.state = 'FAILED_TEMP';
+  operation.error = problem;
+  operation.lease = null;
+  clearCancelRequest(operation);
+}
+
+function cancelledProblem(operation: Operation, step: string | undefined, what: string): OperationProblem {
+  const problem: OperationProblem = {
+    title: 'Operation cancelled',
+    status: 409,
+    detail: `the operation was cancelled (${operation.cancelMode ?? 'GRACEFUL'}) ${what}`,
+  };
+  if (step !== undefined) problem.step = step;
+  return problem;
+}
+
+/**
+ * Acts on a pending cancel request before step `index` (its run, or its compensation during a rollback) starts,
+ * or before the operation would be final when `index` is undefined: the operation goes FAILED_TEMP.
+ * A forward step left `running` by an engine that stopped becomes `failed`, as `recover` would have made it.
+ */
+function cancelBefore(operation: Operation, index: number | undefined): void {
+  const step = index === undefined ? undefined : (operation.steps[index] as OperationStep);
+  if (step && operation.direction === 'forward' && step.status === 'running') {
+    step.status = 'failed';
+    step.error = { title: 'Interrupted', detail: 'the engine running this step stopped before it finished; the operation was cancelled before it ran again' };
+    step.finishedAt = now();
+  }
+  const phase = operation.direction === 'forward' ? 'run' : 'compensation';
+  const what = step ? `before the ${phase} of step ${step.name} started` : `before the ${operation.direction === 'forward' ? 'operation completed' : 'rollback completed'}`;
+  settleFailedTemp(operation, cancelledProblem(operation, step?.name, what));
+}
+
 /** The engine's working copy of one operation it holds the lease on. */
 class LeasedOperation {
   readonly controller = new AbortController();
@@ -136,6 +217,11 @@ class LeasedOperation {
 
   get current(): Operation {
     return this.operation;
+  }
+
+  /** Whether the working copy is still active (PROCESSING or ROLLING_BACK): false once the runner settled it. */
+  get active(): boolean {
+    return ACTIVE_STATES.includes(this.operation.state);
   }
 
   startRenewing(): void {
@@ -161,26 +247,59 @@ class LeasedOperation {
     options: { notify?: boolean; extraWrites?: (operation: Operation) => Promise<Write[]> } = {},
   ): Promise<void> {
     const write = this.writes.then(async () => {
-      if (this.lost) throw new OperationLeaseLostError(this.operation.id);
-      const next = structuredClone(this.operation);
-      change(next);
-      next.updatedAt = now();
-      if (next.lease) next.lease = { owner: this.engine.owner, expiresAt: new Date(Date.now() + this.engine.leaseMs).toISOString() };
-      const extra = options.extraWrites ? await options.extraWrites(next) : [];
-      try {
-        const [revision] = await this.engine.store.commit([this.engine.operations.updateWrite(next, this.revision), ...extra]);
-        this.revision = revision ?? this.revision + 1;
-        this.operation = next;
-      } catch (error) {
-        this.lost = true;
-        this.controller.abort();
-        if (error instanceof StoreConflictError && error.collection === OPERATIONS.name) throw new OperationLeaseLostError(next.id);
-        throw error;
+      let next: Operation;
+      for (let attempt = 1; ; attempt += 1) {
+        if (this.lost) throw new OperationLeaseLostError(this.operation.id);
+        next = structuredClone(this.operation);
+        change(next);
+        next.updatedAt = now();
+        if (next.lease) next.lease = { owner: this.engine.owner, expiresAt: new Date(Date.now() + this.engine.leaseMs).toISOString() };
+        const extra = options.extraWrites ? await options.extraWrites(next) : [];
+        try {
+          const [revision] = await this.engine.store.commit([this.engine.operations.updateWrite(next, this.revision), ...extra]);
+          this.revision = revision ?? this.revision + 1;
+          this.operation = next;
+          break;
+        } catch (error) {
+          const onOperation = error instanceof StoreConflictError && error.collection === this.engine.operations.spec.name;
+          // A cancel request written by another engine (or the API) since our last write: adopt it and write again.
+          if (onOperation && attempt < CANCEL_MERGE_ATTEMPTS && (await this.adoptCancelRequest())) continue;
+          this.lost = true;
+          this.controller.abort();
+          if (onOperation) throw new OperationLeaseLostError(next.id);
+          throw error;
+        }
       }
+      this.abortIfCancelledForcefully();
       if (options.notify !== false) this.engine.emitChanged(next);
     });
     this.writes = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * After a conflicting write: re-reads the operation and, when the only change since our last write is a cancel
+   * request (the lease is still ours, nothing else moved), takes the stored copy as the new working copy.
+   */
+  private async adoptCancelRequest(): Promise<boolean> {
+    let fresh: Versioned<Operation> | undefined;
+    try {
+      fresh = await this.engine.operations.get(this.operation.id);
+    } catch {
+      return false;
+    }
+    if (!fresh || fresh.revision <= this.revision || fresh.value.isCancelPending !== true) return false;
+    if (canonical(withoutCancelRequest(fresh.value)) !== canonical(withoutCancelRequest(this.operation))) return false;
+    this.operation = fresh.value;
+    this.revision = fresh.revision;
+    this.engine.logger.info({ operationId: this.operation.id, mode: this.operation.cancelMode }, 'operation cancel requested');
+    return true;
+  }
+
+  /** FORCEFUL cancel: the running step (if any) is told at once through its signal. */
+  private abortIfCancelledForcefully(): void {
+    if (this.operation.isCancelPending !== true || this.operation.cancelMode !== 'FORCEFUL' || this.controller.signal.aborted) return;
+    this.controller.abort(new OperationCancelledError(this.operation.id, 'FORCEFUL'));
   }
 }
 
@@ -203,6 +322,8 @@ export class OperationEngine {
   private readonly claims: Repository<ResourceClaim>;
   private readonly definitions = new Map<string, readonly StepDefinition[]>();
   private readonly running = new Map<string, Promise<void>>();
+  /** The working copies of the operations this engine runs now, by id. */
+  private readonly leases = new Map<string, LeasedOperation>();
   private readonly events = new EventEmitter();
   private readonly internals: EngineInternals;
   private closing = false;
@@ -317,6 +438,53 @@ export class OperationEngine {
     await this.commitTransition(failed, current.revision, 'fail', await this.claimRelease(failed));
     this.internals.emitChanged(failed);
     return structuredClone(failed);
+  }
+
+  /**
+   * Requests the cancellation of a PROCESSING or ROLLING_BACK operation (SOL 003 / SOL 005 "cancel"), whichever
+   * engine runs it: persists `isCancelPending: true` and `cancelMode` at once and answers the operation with them.
+   * The engine holding the lease then starts no further step (or compensation) and leaves the operation
+   * FAILED_TEMP with an "Operation cancelled" error, from where retry, rollback and fail apply as usual; the
+   * resource stays claimed. GRACEFUL lets the running step finish first; FORCEFUL also aborts its `ctx.signal`.
+   * Cancelling again while a GRACEFUL cancel is pending may make it FORCEFUL (never the reverse).
+   * Throws `OperationStateError` in any other state and `OperationNotFoundError` for an unknown id.
+   */
+  async cancel(id: string, mode: CancelMode = 'GRACEFUL'): Promise<Operation> {
+    const request = (operation: Operation): void => {
+      if (!ACTIVE_STATES.includes(operation.state)) {
+        throw new OperationStateError(id, operation.state, 'cancel', `operation ${id} is ${operation.state}; cancel needs PROCESSING or ROLLING_BACK`);
+      }
+      operation.isCancelPending = true;
+      operation.cancelMode = operation.cancelMode === 'FORCEFUL' ? 'FORCEFUL' : mode;
+    };
+    const leased = this.leases.get(id);
+    if (leased && !leased.lost && leased.active) {
+      // This engine runs it: write through the working copy, which then acts on the request itself.
+      try {
+        await leased.persist(request);
+        return structuredClone(leased.current);
+      } catch (error) {
+        // Lost, or settled just now (maybe run again elsewhere already): the stored operation decides.
+        if (!(error instanceof OperationLeaseLostError || error instanceof OperationStateError)) throw error;
+      }
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.require(id);
+      const next = structuredClone(current.value);
+      request(next);
+      next.updatedAt = now();
+      try {
+        await this.operations.update(next, current.revision);
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        // The lease holder wrote in between (or the operation settled): read it again.
+        if (attempt < CANCEL_WRITE_ATTEMPTS) continue;
+        throw new OperationStateError(id, current.value.state, 'cancel', `operation ${id} keeps changing concurrently; cancel again`);
+      }
+      this.logger.info({ operationId: id, mode: next.cancelMode }, 'operation cancel requested');
+      this.internals.emitChanged(next);
+      return structuredClone(next);
+    }
   }
 
   /**
@@ -488,6 +656,7 @@ export class OperationEngine {
   private launch(leased: LeasedOperation): void {
     const id = leased.current.id;
     leased.startRenewing();
+    this.leases.set(id, leased);
     const work = (leased.current.direction === 'forward' ? this.runForward(leased) : this.runRollback(leased))
       .catch((error: unknown) => {
         if (error instanceof OperationLeaseLostError) {
@@ -499,6 +668,7 @@ export class OperationEngine {
       .finally(() => {
         leased.stopRenewing();
         this.running.delete(id);
+        if (this.leases.get(id) === leased) this.leases.delete(id);
       });
     this.running.set(id, work);
   }
@@ -528,10 +698,14 @@ export class OperationEngine {
     };
   }
 
-  /** Releases the lease of an operation this engine stops working on because it is closing. */
-  private async release(leased: LeasedOperation): Promise<void> {
+  /**
+   * Releases the lease of an operation this engine stops working on because it is closing, before step `index`;
+   * a pending cancel is acted on instead (FAILED_TEMP), as it would be by the next holder.
+   */
+  private async release(leased: LeasedOperation, index: number): Promise<void> {
     await leased.persist((next) => {
-      next.lease = null;
+      if (next.isCancelPending) cancelBefore(next, index);
+      else next.lease = null;
     });
   }
 
@@ -539,8 +713,9 @@ export class OperationEngine {
     const definitions = this.stepsOf(leased.current.kind);
     for (const [index, definition] of definitions.entries()) {
       if ((leased.current.steps[index] as OperationStep).status === 'done') continue;
-      if (this.closing) return this.release(leased);
+      if (this.closing) return this.release(leased, index);
       await leased.persist((next) => {
+        if (next.isCancelPending) return cancelBefore(next, index);
         const step = next.steps[index] as OperationStep;
         step.status = 'running';
         step.attempts += 1;
@@ -548,6 +723,7 @@ export class OperationEngine {
         delete step.error;
         delete step.finishedAt;
       });
+      if (!leased.active) return; // cancelled
       let output: Json | void;
       try {
         output = await definition.run(this.contextFor(leased, index));
@@ -560,9 +736,12 @@ export class OperationEngine {
           step.status = 'failed';
           step.error = stepError;
           step.finishedAt = now();
-          next.state = 'FAILED_TEMP';
-          next.error = problemOf(definition.name, stepError, statusOf(error), 'run');
-          next.lease = null;
+          settleFailedTemp(
+            next,
+            next.isCancelPending
+              ? cancelledProblem(next, definition.name, `while step ${definition.name} ran, which then failed: ${stepError.detail}`)
+              : problemOf(definition.name, stepError, statusOf(error), 'run'),
+          );
         });
       }
       await leased.persist((next) => {
@@ -575,10 +754,11 @@ export class OperationEngine {
     }
     await leased.persist(
       (next) => {
+        if (next.isCancelPending) return cancelBefore(next, undefined);
         next.state = 'COMPLETED';
         next.lease = null;
       },
-      { extraWrites: (next) => this.claimRelease(next) },
+      { extraWrites: async (next) => (next.state === 'COMPLETED' ? this.claimRelease(next) : []) },
     );
   }
 
@@ -589,18 +769,22 @@ export class OperationEngine {
       const status = (leased.current.steps[index] as OperationStep).status;
       const undoes = status === 'done' || status === 'compensating' || (status === 'failed' && definition.compensate !== undefined);
       if (!undoes) continue;
-      if (this.closing) return this.release(leased);
+      if (this.closing) return this.release(leased, index);
       if (!definition.compensate) {
         await leased.persist((next) => {
+          if (next.isCancelPending) return cancelBefore(next, index);
           (next.steps[index] as OperationStep).status = 'compensated';
         });
+        if (!leased.active) return; // cancelled
         continue;
       }
       await leased.persist((next) => {
+        if (next.isCancelPending) return cancelBefore(next, index);
         const step = next.steps[index] as OperationStep;
         step.status = 'compensating';
         delete step.error;
       });
+      if (!leased.active) return; // cancelled
       try {
         await definition.compensate(this.contextFor(leased, index), (leased.current.steps[index] as OperationStep).output);
       } catch (error) {
@@ -609,9 +793,12 @@ export class OperationEngine {
         this.logger.warn({ err: error, operationId: leased.current.id, step: definition.name }, 'compensation failed');
         return leased.persist((next) => {
           (next.steps[index] as OperationStep).error = stepError;
-          next.state = 'FAILED_TEMP';
-          next.error = problemOf(definition.name, stepError, statusOf(error), 'compensation');
-          next.lease = null;
+          settleFailedTemp(
+            next,
+            next.isCancelPending
+              ? cancelledProblem(next, definition.name, `while the compensation of step ${definition.name} ran, which then failed: ${stepError.detail}`)
+              : problemOf(definition.name, stepError, statusOf(error), 'compensation'),
+          );
         });
       }
       await leased.persist((next) => {
@@ -620,10 +807,11 @@ export class OperationEngine {
     }
     await leased.persist(
       (next) => {
+        if (next.isCancelPending) return cancelBefore(next, undefined);
         next.state = 'ROLLED_BACK';
         next.lease = null;
       },
-      { extraWrites: (next) => this.claimRelease(next) },
+      { extraWrites: async (next) => (next.state === 'ROLLED_BACK' ? this.claimRelease(next) : []) },
     );
   }
 
@@ -640,9 +828,7 @@ export class OperationEngine {
       if (next.direction === 'forward') step.status = 'failed';
       step.error = stepError;
       step.finishedAt = now();
-      next.state = 'FAILED_TEMP';
-      next.error = problemOf(name, stepError, 500, phase);
-      next.lease = null;
+      settleFailedTemp(next, problemOf(name, stepError, 500, phase));
     });
   }
 }

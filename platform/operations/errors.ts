@@ -1,5 +1,5 @@
 import { ProblemError } from '../errors.js';
-import type { OperationState } from './model.js';
+import type { CancelMode, OperationState } from './model.js';
 
 /** `start` on a resource that already has an unfinished operation. Reaches HTTP clients as 409. */
 export class OperationInProgressError extends ProblemError {
@@ -15,7 +15,7 @@ export class OperationInProgressError extends ProblemError {
   }
 }
 
-/** `retry`, `rollback` or `fail` in a state that does not allow it. Reaches HTTP clients as 409. */
+/** `retry`, `rollback`, `fail` or `cancel` in a state that does not allow it. Reaches HTTP clients as 409. */
 export class OperationStateError extends ProblemError {
   constructor(
     readonly operationId: string,
@@ -25,6 +25,20 @@ export class OperationStateError extends ProblemError {
   ) {
     super(409, reason ?? `operation ${operationId} is ${state}; ${action} needs FAILED_TEMP`, { type: 'operation-state' });
     this.name = 'OperationStateError';
+  }
+}
+
+/**
+ * The reason `ctx.signal` is aborted with when the operation is cancelled FORCEFUL, so a step that rethrows
+ * `signal.reason` (or calls `signal.throwIfAborted()`) fails with it.
+ */
+export class OperationCancelledError extends ProblemError {
+  constructor(
+    readonly operationId: string,
+    readonly mode: CancelMode,
+  ) {
+    super(409, `operation ${operationId} was cancelled (${mode})`, { type: 'operation-cancelled', title: 'Operation cancelled' });
+    this.name = 'OperationCancelledError';
   }
 }
 

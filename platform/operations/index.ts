@@ -11,7 +11,13 @@ export {
   type StepContext,
   type StepDefinition,
 } from './engine.js';
-export { OperationInProgressError, OperationLeaseLostError, OperationNotFoundError, OperationStateError } from './errors.js';
+export {
+  OperationCancelledError,
+  OperationInProgressError,
+  OperationLeaseLostError,
+  OperationNotFoundError,
+  OperationStateError,
+} from './errors.js';
 export {
   ACTIVE_STATES,
   FINAL_STATES,
@@ -21,6 +27,7 @@ export {
   OPERATIONS,
   RESOURCE_CLAIMS,
   toJson,
+  type CancelMode,
   type Json,
   type Operation,
   type OperationLease,

@@ -40,6 +40,12 @@ export interface StepError {
   detail: string;
 }
 
+/**
+ * How a cancel stops the operation (SOL 003 / SOL 005 CancelMode): GRACEFUL lets the running step finish;
+ * FORCEFUL also aborts its `ctx.signal` at once. Either way no further step starts and the operation goes FAILED_TEMP.
+ */
+export type CancelMode = 'GRACEFUL' | 'FORCEFUL';
+
 export interface OperationStep {
   name: string;
   status: StepStatus;
@@ -80,6 +86,13 @@ export interface Operation extends Entity {
   steps: OperationStep[];
   input: Json;
   error?: OperationProblem;
+  /**
+   * True from an accepted `cancel` until the engine working on the operation acted on it (the operation is then
+   * FAILED_TEMP and this is false again). Absent on operations that were never cancelled.
+   */
+  isCancelPending?: boolean;
+  /** The mode of the pending cancel: present exactly while `isCancelPending` is true. */
+  cancelMode?: CancelMode;
   lease: OperationLease | null;
   createdAt: string;
   updatedAt: string;

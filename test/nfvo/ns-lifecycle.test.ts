@@ -75,6 +75,31 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     }, 20_000, 'the chain flows and the fast-failover group');
     expect(programmed.ports.filter((port) => port.startsWith('tap')).length).toBe(8);
 
+    // Update: the forwarding graph removed (its flows leave the switch) and added again; the DPI stopped and started.
+    const graphId = `${nsId}/web_vnffg`;
+    const removal = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'REMOVE_VNFFG', removeVnffg: [graphId] })}`);
+    expect(removal.operationState).toBe('COMPLETED');
+    expect(((await lab.api.get(`${NS}/${nsId}`)).json.vnffgInfo as Json[]).length).toBe(0);
+    await eventually(async () => (!(await lab.switchDump()).flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? true : undefined), 20_000, 'the chain flows to go');
+    const addition = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'ADD_VNFFG', addVnffg: [{ vnffgdId: 'web_vnffg' }] })}`);
+    expect(addition.operationState).toBe('COMPLETED');
+    await eventually(async () => ((await lab.switchDump()).flows.filter((flow) => /tp_dst=(80|443)\b/.test(flow)).length >= 2 ? true : undefined), 20_000, 'the chain flows to come back');
+    const dpi = ns.vnfInstance.find((vnf) => vnf.vnfProfileId === 'dpi') as Json & { instantiatedVnfInfo: { vnfcResourceInfo: Array<{ id: string; metadata: { name: string } }> } };
+    const dpiVnfc = dpi.instantiatedVnfInfo.vnfcResourceInfo[0] as { id: string; metadata: { name: string } };
+    const dpiState = async () => {
+      const host = await lab.vim.inventory.host(lab.hostId);
+      return (await (await lab.vim.compute.driverOf(host!.value)).state({ name: dpiVnfc.metadata.name, uuid: dpiVnfc.id }));
+    };
+    for (const [changeStateTo, state] of [['STOPPED', 'shutoff'], ['STARTED', 'running']] as const) {
+      const operated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'OPERATE_VNF', operateVnfData: [{ vnfInstanceId: dpi.id, changeStateTo, stopType: 'FORCEFUL' }] })}`);
+      expect(operated.operationState).toBe('COMPLETED');
+      expect(await dpiState()).toBe(state);
+    }
+    const badUpdate = await lab.api.post(`${NS}/${nsId}/update`, { updateType: 'ADD_VNFFG', addVnffg: [{ vnffgdId: 'web_vnffg' }, { vnffgdId: 'nope' }] });
+    expect(badUpdate.status).toBe(422);
+    expect((badUpdate.json.violations as Json[]).map((violation) => violation.pointer)).toEqual(['/addVnffg/0/vnffgdId', '/addVnffg/1/vnffgdId']);
+    expect((await lab.api.post(`${NS}/${nsId}/update`, { updateType: 'CHANGE_NSDF' })).status).toBe(422);
+
     const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
     const termination = await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000);
     expect(termination.operationState).toBe('COMPLETED');
