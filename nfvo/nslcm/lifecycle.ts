@@ -167,15 +167,41 @@ export class NsLifecycle {
   }
 
   /** Runs a VNF operation to its end: one already under way on the instance is waited for instead. */
-  private async settleVnfOperation(vnf: VnfInstance, start: () => Promise<Operation>): Promise<Operation> {
+  /**
+   * With `signal` (the NS step's): a cancel of the NS operation is passed on to the VNF operation (FORCEFUL
+   * if the NS cancel is), and the wait ends at once with the cancellation.
+   */
+  private async settleVnfOperation(vnf: VnfInstance, start: () => Promise<Operation>, signal?: AbortSignal): Promise<Operation> {
     const { lifecycle } = this.options.vnfm();
     const unfinished = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
     const operation = unfinished ?? (await start());
-    return lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS);
+    if (signal === undefined) return lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS);
+    signal.throwIfAborted();
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        lifecycle.engine.cancel(operation.id, 'FORCEFUL').catch(() => undefined);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Creates (or finds) and instantiates the VNF of one profile; throws with the VNF's error when it fails. */
-  private async instantiateVnf(operationId: string, instance: NsInstance, nsd: Nsd, profileId: string, links: readonly NsVirtualLinkRecord[], request: InstantiateNsRequest): Promise<NsVnfRecord> {
+  private async instantiateVnf(
+    operationId: string,
+    instance: NsInstance,
+    nsd: Nsd,
+    profileId: string,
+    links: readonly NsVirtualLinkRecord[],
+    request: InstantiateNsRequest,
+    signal?: AbortSignal,
+  ): Promise<NsVnfRecord> {
     const profile = nsd.vnfProfiles.find((candidate) => candidate.profileId === profileId);
     if (!profile) throw new ProblemError(422, `VNF profile ${profileId} is not in the NSD`);
     const { instances, lifecycle } = this.options.vnfm();
@@ -212,7 +238,7 @@ export class NsLifecycle {
         if (completed && (await instances.instances.get(vnf.id))?.value.instantiationState === 'INSTANTIATED') return completed;
         const failed = operations.find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
         return failed ? lifecycle.engine.retry(failed.id) : lifecycle.start('INSTANTIATE', vnf, body);
-      });
+      }, signal);
     } finally {
       this.vnfsInFlight -= 1;
     }
@@ -334,7 +360,7 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, nsd } = await context(ctx);
-          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx))));
+          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx), ctx.signal)));
           const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
           if (failure) throw failure.reason;
           return toJson(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<NsVnfRecord>).value));

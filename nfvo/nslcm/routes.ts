@@ -14,6 +14,7 @@ import {
   replyCreated,
   StoreConflictError,
   tenantScope,
+  type CancelMode,
   type Json,
   type Operation,
   type Repository,
@@ -77,6 +78,9 @@ const occurrenceParams = { type: 'object', required: ['nsLcmOpOccId'], propertie
 type InstanceParams = { Params: { nsInstanceId: string } };
 type OccurrenceParams = { Params: { nsLcmOpOccId: string } };
 
+/** SOL 005 clause 6.5.2.14 CancelMode (the body may be left out: GRACEFUL). */
+const cancelModeSchema = { type: ['object', 'null'], additionalProperties: false, required: ['cancelMode'], properties: { cancelMode: { enum: ['GRACEFUL', 'FORCEFUL'] } } } as const;
+
 const NS_INSTANCE_SHAPE = { defaultExcluded: ['vnfInstance', 'pnfInfo', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', 'nsScaleStatus'], mandatory: ['_links'] } as const;
 const NS_LCM_OP_OCC_SHAPE = { defaultExcluded: ['operationParams', 'error', 'resourceChanges'], mandatory: ['_links'] } as const;
 const NS_INSTANCE_ATTRIBUTES = new Set(['id', 'nsInstanceName', 'nsInstanceDescription', 'nsdId', 'nsdInfoId', 'flavourId', 'nsState', 'vnfInstance', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', '_links']);
@@ -137,6 +141,7 @@ function nsLcmOpOccView(operation: Operation, apiRoot: string, instantiation?: O
   const input = operation.input as { request?: Json };
   const links: Record<string, { href: string }> = { self: { href: self }, nsInstance: { href: `${apiRoot}${NS_INSTANCES_PATH}/${operation.resourceId}` } };
   if (operation.state === 'FAILED_TEMP') for (const action of ['retry', 'rollback', 'fail'] as const) links[action] = { href: `${self}/${action}` };
+  if (operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK') links.cancel = { href: `${self}/cancel` };
   const view = {
     id: operation.id,
     operationState: operation.state,
@@ -146,7 +151,8 @@ function nsLcmOpOccView(operation: Operation, apiRoot: string, instantiation?: O
     startTime: operation.createdAt,
     isAutomaticInvocation: false,
     operationParams: input.request ?? {},
-    isCancelPending: false,
+    isCancelPending: operation.isCancelPending === true,
+    ...(operation.cancelMode === undefined ? {} : { cancelMode: operation.cancelMode }),
     ...(operation.error ? { error: { type: 'about:blank', title: operation.error.title, status: operation.error.status, detail: operation.error.detail, ...(operation.error.step ? { step: operation.error.step } : {}) } } : {}),
     resourceChanges: nsLcmResourceChanges(operation, instantiation === undefined ? {} : { instantiation }),
     _links: links,
@@ -311,6 +317,16 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
         return reply.code(202).send();
       });
     }
+
+    scope.post<OccurrenceParams & { Body: { cancelMode: CancelMode } | undefined }>(
+      '/ns_lcm_op_occs/:nsLcmOpOccId/cancel',
+      { schema: { tags: TAGS, summary: 'Cancel an NS operation in progress', params: occurrenceParams, body: cancelModeSchema } },
+      async (request, reply) => {
+        const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
+        await lifecycle.engine.cancel(operation.id, request.body?.cancelMode ?? 'GRACEFUL');
+        return reply.code(202).send();
+      },
+    );
 
     scope.post<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed NS operation as finally failed', params: occurrenceParams } }, async (request) => {
       const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);

@@ -95,6 +95,10 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
       expect(operated.operationState).toBe('COMPLETED');
       expect(await dpiState()).toBe(state);
     }
+    const cancelSettled = await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'FORCEFUL' });
+    expect(cancelSettled.status).toBe(409);
+    expect((await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'SOON' })).status).toBe(400);
+    expect((await lab.api.post(`${NS_OCCS}/no-such-occurrence/cancel`, { cancelMode: 'GRACEFUL' })).status).toBe(404);
     const badUpdate = await lab.api.post(`${NS}/${nsId}/update`, { updateType: 'ADD_VNFFG', addVnffg: [{ vnffgdId: 'web_vnffg' }, { vnffgdId: 'nope' }] });
     expect(badUpdate.status).toBe(422);
     expect((badUpdate.json.violations as Json[]).map((violation) => violation.pointer)).toEqual(['/addVnffg/0/vnffgdId', '/addVnffg/1/vnffgdId']);
