@@ -14,6 +14,7 @@ import {
   replyCreated,
   StoreConflictError,
   tenantScope,
+  CANCEL_MODE_SCHEMA,
   type CancelMode,
   type Json,
   type Operation,
@@ -77,9 +78,6 @@ const instanceParams = { type: 'object', required: ['nsInstanceId'], properties:
 const occurrenceParams = { type: 'object', required: ['nsLcmOpOccId'], properties: { nsLcmOpOccId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 type InstanceParams = { Params: { nsInstanceId: string } };
 type OccurrenceParams = { Params: { nsLcmOpOccId: string } };
-
-/** SOL 005 clause 6.5.2.14 CancelMode (the body may be left out: GRACEFUL). */
-const cancelModeSchema = { type: ['object', 'null'], additionalProperties: false, required: ['cancelMode'], properties: { cancelMode: { enum: ['GRACEFUL', 'FORCEFUL'] } } } as const;
 
 const NS_INSTANCE_SHAPE = { defaultExcluded: ['vnfInstance', 'pnfInfo', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', 'nsScaleStatus'], mandatory: ['_links'] } as const;
 const NS_LCM_OP_OCC_SHAPE = { defaultExcluded: ['operationParams', 'error', 'resourceChanges'], mandatory: ['_links'] } as const;
@@ -320,7 +318,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
 
     scope.post<OccurrenceParams & { Body: { cancelMode: CancelMode } | undefined }>(
       '/ns_lcm_op_occs/:nsLcmOpOccId/cancel',
-      { schema: { tags: TAGS, summary: 'Cancel an NS operation in progress', params: occurrenceParams, body: cancelModeSchema } },
+      { schema: { tags: TAGS, summary: 'Cancel an NS operation in progress', params: occurrenceParams, body: CANCEL_MODE_SCHEMA } },
       async (request, reply) => {
         const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
         await lifecycle.engine.cancel(operation.id, request.body?.cancelMode ?? 'GRACEFUL');

@@ -27,6 +27,7 @@ export {
   OPERATIONS,
   RESOURCE_CLAIMS,
   toJson,
+  CANCEL_MODE_SCHEMA,
   type CancelMode,
   type Json,
   type Operation,

@@ -46,6 +46,14 @@ export interface StepError {
  */
 export type CancelMode = 'GRACEFUL' | 'FORCEFUL';
 
+/** The body of a cancel task (SOL 003 clause 5.5.2.14, SOL 005 clause 6.5.2.14); it may be left out: GRACEFUL. */
+export const CANCEL_MODE_SCHEMA = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['cancelMode'],
+  properties: { cancelMode: { enum: ['GRACEFUL', 'FORCEFUL'] } },
+} as const;
+
 export interface OperationStep {
   name: string;
   status: StepStatus;

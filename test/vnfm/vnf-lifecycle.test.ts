@@ -161,6 +161,47 @@ describe('VNF instantiate and terminate', () => {
   }, 60_000);
 });
 
+describe('cancelling a VNF operation', () => {
+  it('stops an instantiation before its next step (FAILED_TEMP, cancelled), and rollback then gives everything back', async () => {
+    const host = await lab.vim.inventory.host(lab.hostId);
+    if (!host) throw new Error('host gone');
+    const driver = await lab.vim.compute.driverOf(host.value);
+    const start = driver.start.bind(driver);
+    // A host slow to start domains: the cancel arrives while the VNFC step is under way.
+    driver.start = async (ref) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await start(ref);
+    };
+    try {
+      const vnfId = await lab.createVnf(VNFD_IDS.vfw, 'cancelled');
+      const occurrenceId = await lab.task(`${INSTANCES}/${vnfId}/instantiate`, instantiateBody({ extVirtualLinks: [] }));
+      for (let attempt = 0; attempt < 100 && (await lab.api.get(`${OCCS}/${occurrenceId}`)).json.operationState === 'STARTING'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const cancel = await lab.api.post(`${OCCS}/${occurrenceId}/cancel`, { cancelMode: 'GRACEFUL' });
+      expect(cancel.status).toBe(202);
+      expect((await lab.api.get(`${OCCS}/${occurrenceId}`)).json.isCancelPending).toBe(true);
+      const cancelled = await lab.settled(`${OCCS}/${occurrenceId}`);
+      expect(cancelled.operationState).toBe('FAILED_TEMP');
+      expect(cancelled.isCancelPending).toBe(false);
+      const error = (await lab.api.get(`${OCCS}/${occurrenceId}`)).json.error as Json;
+      expect(error.title).toBe('Operation cancelled');
+      expect((await lab.api.get(`${INSTANCES}/${vnfId}`)).json.instantiationState).toBe('NOT_INSTANTIATED');
+      expect((await lab.api.post(`${OCCS}/${occurrenceId}/cancel`, { cancelMode: 'FORCEFUL' })).status).toBe(409);
+
+      expect((await lab.api.post(`${OCCS}/${occurrenceId}/rollback`, {})).status).toBe(202);
+      expect((await lab.settled(`${OCCS}/${occurrenceId}`)).operationState).toBe('ROLLED_BACK');
+      const grantId = String((await lab.api.get(`${OCCS}/${occurrenceId}`)).json.grantId ?? '');
+      expect(grantId).not.toBe('');
+      expect(await lab.vim.scheduler.claimsOf({ owner: grantId })).toEqual([]);
+      expect((await driver.list()).filter((domain) => domain.name.startsWith(`vnf-${vnfId.slice(0, 8)}`))).toEqual([]);
+      expect((await lab.api.delete(`${INSTANCES}/${vnfId}`)).status).toBe(204);
+    } finally {
+      driver.start = start;
+    }
+  }, 60_000);
+});
+
 async function eventuallyActive(portId: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const { json } = await lab.api.get(`/v2.0/ports/${portId}`);

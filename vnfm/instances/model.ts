@@ -73,6 +73,8 @@ export interface InstantiatedVnfInfoView {
     metadata: { hostId: string; reservationId: string; name: string };
   }>;
   vnfVirtualLinkResourceInfo: Array<{ id: string; vnfVirtualLinkDescId: string; networkResource: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string }; vnfLinkPorts: Array<{ id: string; resourceHandle: { vimConnectionId: string; resourceId: string }; cpInstanceId: string }> }>;
+  /** SOL 003 VnfcInfo: every VNFC is in the state the VNF was last operated to. */
+  vnfcInfo: Array<{ id: string; vduId: string; vnfcResourceInfoId: string; vnfcState: 'STARTED' | 'STOPPED' }>;
 }
 
 function instantiatedVnfInfoView(info: InstantiatedVnf): InstantiatedVnfInfoView {
@@ -116,6 +118,7 @@ function instantiatedVnfInfoView(info: InstantiatedVnf): InstantiatedVnfInfoView
       networkResource: { ...handle(link.networkId), vimLevelResourceType: 'network' },
       vnfLinkPorts: ports.filter(({ port }) => port.networkId === link.networkId).map(({ vnfc, port }) => ({ id: port.portId, resourceHandle: handle(port.portId), cpInstanceId: `${vnfc.id}/${port.cpdId}` })),
     })),
+    vnfcInfo: info.vnfcs.map((vnfc) => ({ id: vnfc.id, vduId: vnfc.vduId, vnfcResourceInfoId: vnfc.id, vnfcState: info.vnfState })),
   };
 }
 

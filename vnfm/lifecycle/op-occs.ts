@@ -22,6 +22,7 @@ export interface VnfLcmOpOccView {
   isAutomaticInvocation: boolean;
   operationParams: Json;
   isCancelPending: boolean;
+  cancelMode?: 'GRACEFUL' | 'FORCEFUL';
   error?: ProblemDetails;
   resourceChanges: {
     affectedVnfcs: Array<{
@@ -56,55 +57,68 @@ export function lcmOperationState(operation: Operation): LcmOperationState {
   return operation.state;
 }
 
-/** What the operation's done steps say it created or removed. */
+/** What the operation's done steps say it created, removed or changed. */
 function resourceChanges(operation: Operation): VnfLcmOpOccView['resourceChanges'] {
   const changes: VnfLcmOpOccView['resourceChanges'] = { affectedVnfcs: [], affectedVirtualLinks: [], affectedExtLinkPorts: [], affectedVirtualStorages: [] };
-  const adding = operation.kind === 'INSTANTIATE';
+  const statusOf = (name: string) => operation.steps.find((candidate) => candidate.name === name)?.status;
   const outputOf = (name: string): Json | undefined => {
     const step = operation.steps.find((candidate) => candidate.name === name);
     return step && (step.status === 'done' || step.status === 'compensated' || step.status === 'compensating') ? step.output : undefined;
   };
-  const removedByRollback = (name: string) => operation.steps.find((candidate) => candidate.name === name)?.status === 'compensated';
-  let vnfcs: VnfcRecord[] | undefined;
-  let links: VnfVirtualLinkRecord[] | undefined;
-  if (adding) {
-    vnfcs = fromJson<VnfcRecord[] | undefined>(outputOf('vnfcs'));
-    links = fromJson<VnfVirtualLinkRecord[] | undefined>(outputOf('virtual-links'));
-  } else {
-    const removed = fromJson<{ vnfcs?: VnfcRecord[]; virtualLinks?: VnfVirtualLinkRecord[] } | undefined>(outputOf('grant'));
-    if (operation.steps.find((step) => step.name === 'vnfcs')?.status === 'done') vnfcs = removed?.vnfcs;
-    if (operation.steps.find((step) => step.name === 'virtual-links')?.status === 'done') links = removed?.virtualLinks;
-  }
-  const vnfcChange: ChangeType = adding ? 'ADDED' : 'REMOVED';
-  if (vnfcs && !(adding && removedByRollback('vnfcs'))) {
-    for (const vnfc of vnfcs) {
+  const addVnfcs = (vnfcs: readonly VnfcRecord[] | undefined, changeType: ChangeType) => {
+    for (const vnfc of vnfcs ?? []) {
       changes.affectedVnfcs.push({
         id: vnfc.id,
         vduId: vnfc.vduId,
-        changeType: vnfcChange,
+        changeType,
         computeResource: { vimConnectionId: VIM_CONNECTION_ID, resourceId: vnfc.id, vimLevelResourceType: 'Domain' },
         affectedVnfcCpIds: vnfc.ports.map((port) => port.cpdId),
       });
+      if (changeType === 'MODIFIED') continue;
       for (const port of vnfc.ports) {
         if (port.extCpdId === undefined) continue;
         changes.affectedExtLinkPorts.push({
           id: port.portId,
-          changeType: vnfcChange,
+          changeType,
           extCpInstanceId: `${vnfc.id}/${port.extCpdId}`,
           resourceHandle: { vimConnectionId: VIM_CONNECTION_ID, resourceId: port.portId, vimLevelResourceType: 'port' },
         });
       }
     }
-  }
-  if (links && !(adding && removedByRollback('virtual-links'))) {
-    for (const link of links.filter((candidate) => candidate.managedBy === 'vnfm')) {
+  };
+  const addLinks = (links: readonly VnfVirtualLinkRecord[] | undefined, changeType: ChangeType) => {
+    for (const link of (links ?? []).filter((candidate) => candidate.managedBy === 'vnfm')) {
       changes.affectedVirtualLinks.push({
         id: link.networkId,
         vnfVirtualLinkDescId: link.vnfVirtualLinkDescId,
-        changeType: vnfcChange,
+        changeType,
         networkResource: { vimConnectionId: VIM_CONNECTION_ID, resourceId: link.networkId, vimLevelResourceType: 'network' },
       });
     }
+  };
+  switch (operation.kind) {
+    case 'INSTANTIATE':
+      if (statusOf('vnfcs') !== 'compensated') addVnfcs(fromJson<VnfcRecord[] | undefined>(outputOf('vnfcs')), 'ADDED');
+      if (statusOf('virtual-links') !== 'compensated') addLinks(fromJson<VnfVirtualLinkRecord[] | undefined>(outputOf('virtual-links')), 'ADDED');
+      break;
+    case 'TERMINATE': {
+      const removed = fromJson<{ vnfcs?: VnfcRecord[]; virtualLinks?: VnfVirtualLinkRecord[] } | undefined>(outputOf('grant'));
+      if (statusOf('vnfcs') === 'done') addVnfcs(removed?.vnfcs, 'REMOVED');
+      if (statusOf('virtual-links') === 'done') addLinks(removed?.virtualLinks, 'REMOVED');
+      break;
+    }
+    case 'SCALE':
+    case 'SCALE_TO_LEVEL': {
+      const grant = fromJson<{ remove?: VnfcRecord[] } | undefined>(outputOf('grant'));
+      if (statusOf('remove-vnfcs') === 'done') addVnfcs(grant?.remove, 'REMOVED');
+      if (statusOf('vnfcs') !== 'compensated') addVnfcs(fromJson<VnfcRecord[] | undefined>(outputOf('vnfcs')), 'ADDED');
+      break;
+    }
+    case 'HEAL':
+      if (statusOf('vnfcs') === 'done') addVnfcs(fromJson<{ vnfcs?: VnfcRecord[] } | undefined>(outputOf('grant'))?.vnfcs, 'MODIFIED');
+      break;
+    default:
+      break;
   }
   return changes;
 }
@@ -129,7 +143,8 @@ export function vnfLcmOpOccView(operation: Operation, apiRoot: string): VnfLcmOp
     operation: operation.kind,
     isAutomaticInvocation: input.isAutomaticInvocation,
     operationParams: input.request,
-    isCancelPending: false,
+    isCancelPending: operation.isCancelPending === true,
+    ...(operation.cancelMode === undefined ? {} : { cancelMode: operation.cancelMode }),
     resourceChanges: resourceChanges(operation),
     _links: links,
   };

@@ -1,7 +1,7 @@
 /** Pure planning of an instantiation: how many VNFCs of each VDU, and where each connection point goes. */
 import type { InstantiationLevel, VnfFlavour } from '../../descriptors/index.js';
 import { derivedId } from '../../platform/index.js';
-import type { ExtVirtualLinkData, IpOverEthernetAddressData } from './requests.js';
+import type { ExtVirtualLinkData, IpOverEthernetAddressData, ScaleVnfRequest, ScaleVnfToLevelRequest } from './requests.js';
 
 export interface PlannedVnfc {
   id: string;
@@ -81,4 +81,123 @@ export function attachmentOf(
     if (networkId !== undefined) return { networkId, extCpdId: extCp.cpId };
   }
   return undefined;
+}
+
+export type ScaleStatus = Array<{ aspectId: string; scaleLevel: number }>;
+
+/** What a scale operation aims at: the VNFC count of every VDU, and the aspects' levels once there. */
+export interface ScaleTarget {
+  counts: Map<string, number>;
+  scaleStatus: ScaleStatus;
+  /** Set when the target is an instantiation level of the flavour. */
+  instantiationLevelId?: string;
+}
+
+export type ScaleOutcome = { ok: true; target: ScaleTarget } | { ok: false; problem: string; pointer: string };
+
+/** The VNFC count of every VDU of the flavour among the given VNFCs. */
+export function vnfcCounts(flavour: VnfFlavour, vnfcs: ReadonlyArray<{ vduId: string }>): Map<string, number> {
+  const counts = new Map(flavour.vdus.map((vdu) => [vdu.vduId, 0]));
+  for (const vnfc of vnfcs) counts.set(vnfc.vduId, (counts.get(vnfc.vduId) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The instances one step of the aspect adds to (or, backwards, removes from) each VDU, for the step from
+ * `level` to `level + 1`: a VDU's deltas in the order the VNFD gives them, the last one for the remaining steps.
+ */
+function stepDelta(flavour: VnfFlavour, aspectId: string, vduId: string, level: number): number {
+  const deltas = flavour.scalingAspects.find((aspect) => aspect.aspectId === aspectId)?.deltas.filter((delta) => delta.vduId === vduId) ?? [];
+  if (deltas.length === 0) return 0;
+  return (deltas[Math.min(level, deltas.length - 1)] ?? deltas[0])?.instances ?? 0;
+}
+
+/** The instances the aspect adds to a VDU from level 0 to `level`. */
+function cumulativeDelta(flavour: VnfFlavour, aspectId: string, vduId: string, level: number): number {
+  let total = 0;
+  for (let step = 0; step < level; step += 1) total += stepDelta(flavour, aspectId, vduId, step);
+  return total;
+}
+
+function levelOf(scaleStatus: ScaleStatus, aspectId: string): number {
+  return scaleStatus.find((status) => status.aspectId === aspectId)?.scaleLevel ?? 0;
+}
+
+/** Every aspect of the flavour with its level: the current ones, changed by `levels`. */
+function statusWith(flavour: VnfFlavour, current: ScaleStatus, levels: ReadonlyMap<string, number>): ScaleStatus {
+  return flavour.scalingAspects.map((aspect) => ({ aspectId: aspect.aspectId, scaleLevel: levels.get(aspect.aspectId) ?? levelOf(current, aspect.aspectId) }));
+}
+
+/** The counts reached by moving the aspects from the current levels to `levels`, or why they are out of bounds. */
+function countsAtLevels(flavour: VnfFlavour, current: { vnfcs: ReadonlyArray<{ vduId: string }>; scaleStatus: ScaleStatus }, levels: ReadonlyMap<string, number>, pointer: string): ScaleOutcome {
+  const counts = vnfcCounts(flavour, current.vnfcs);
+  for (const [aspectId, level] of levels) {
+    const from = levelOf(current.scaleStatus, aspectId);
+    for (const vdu of flavour.vdus) {
+      const change = cumulativeDelta(flavour, aspectId, vdu.vduId, level) - cumulativeDelta(flavour, aspectId, vdu.vduId, from);
+      counts.set(vdu.vduId, (counts.get(vdu.vduId) ?? 0) + change);
+    }
+  }
+  for (const vdu of flavour.vdus) {
+    const count = counts.get(vdu.vduId) ?? 0;
+    if (count < vdu.minInstances || count > vdu.maxInstances) {
+      return { ok: false, problem: `VDU ${vdu.vduId} would have ${count} instances, outside ${vdu.minInstances}..${vdu.maxInstances}`, pointer };
+    }
+  }
+  return { ok: true, target: { counts, scaleStatus: statusWith(flavour, current.scaleStatus, levels) } };
+}
+
+/** SCALE: the aspect's level moves by `numberOfSteps`, within 0..maxScaleLevel and the VDUs' instance bounds. */
+export function scaleTarget(flavour: VnfFlavour, current: { vnfcs: ReadonlyArray<{ vduId: string }>; scaleStatus: ScaleStatus }, request: ScaleVnfRequest): ScaleOutcome {
+  const aspect = flavour.scalingAspects.find((candidate) => candidate.aspectId === request.aspectId);
+  if (!aspect) {
+    return { ok: false, problem: `flavour ${flavour.flavourId} has no scaling aspect ${request.aspectId} (it has ${flavour.scalingAspects.map((item) => item.aspectId).join(', ') || 'none'})`, pointer: '/aspectId' };
+  }
+  const steps = request.numberOfSteps ?? 1;
+  const from = levelOf(current.scaleStatus, aspect.aspectId);
+  const to = request.type === 'SCALE_OUT' ? from + steps : from - steps;
+  if (to > aspect.maxScaleLevel) {
+    return { ok: false, problem: `aspect ${aspect.aspectId} is at level ${from}; ${steps} more step(s) would pass its maximum level ${aspect.maxScaleLevel}`, pointer: '/numberOfSteps' };
+  }
+  if (to < 0) return { ok: false, problem: `aspect ${aspect.aspectId} is at level ${from}; it cannot scale in by ${steps} step(s)`, pointer: '/numberOfSteps' };
+  return countsAtLevels(flavour, current, new Map([[aspect.aspectId, to]]), '/numberOfSteps');
+}
+
+/** SCALE_TO_LEVEL: an instantiation level of the flavour, or a level per aspect. */
+export function scaleToLevelTarget(flavour: VnfFlavour, current: { vnfcs: ReadonlyArray<{ vduId: string }>; scaleStatus: ScaleStatus }, request: ScaleVnfToLevelRequest): ScaleOutcome {
+  if (request.instantiationLevelId !== undefined) {
+    const level = countsAtLevel(flavour, request.instantiationLevelId);
+    if (!level.ok) return { ok: false, problem: level.problem, pointer: '/instantiationLevelId' };
+    return { ok: true, target: { counts: level.counts, scaleStatus: level.scaleStatus, instantiationLevelId: request.instantiationLevelId } };
+  }
+  const levels = new Map<string, number>();
+  for (const [index, info] of (request.scaleInfo ?? []).entries()) {
+    const aspect = flavour.scalingAspects.find((candidate) => candidate.aspectId === info.aspectId);
+    if (!aspect) {
+      return { ok: false, problem: `flavour ${flavour.flavourId} has no scaling aspect ${info.aspectId} (it has ${flavour.scalingAspects.map((item) => item.aspectId).join(', ') || 'none'})`, pointer: `/scaleInfo/${index}/aspectId` };
+    }
+    if (levels.has(aspect.aspectId)) return { ok: false, problem: `aspect ${aspect.aspectId} is given twice`, pointer: `/scaleInfo/${index}/aspectId` };
+    if (info.scaleLevel > aspect.maxScaleLevel) {
+      return { ok: false, problem: `aspect ${aspect.aspectId} has no level ${info.scaleLevel} (its maximum is ${aspect.maxScaleLevel})`, pointer: `/scaleInfo/${index}/scaleLevel` };
+    }
+    levels.set(aspect.aspectId, info.scaleLevel);
+  }
+  return countsAtLevels(flavour, current, levels, '/scaleInfo');
+}
+
+/**
+ * What reaching the target changes: the VNFCs to add (ids derived from the operation, indexes following the
+ * VDU's existing VNFCs) and the VNFCs to remove (the most recently added of their VDU first).
+ */
+export function scaleChanges<V extends { id: string; vduId: string }>(operationId: string, vnfcs: readonly V[], target: ReadonlyMap<string, number>): { add: PlannedVnfc[]; remove: V[] } {
+  const add: PlannedVnfc[] = [];
+  const remove: V[] = [];
+  for (const [vduId, count] of target) {
+    const existing = vnfcs.filter((vnfc) => vnfc.vduId === vduId);
+    for (let index = existing.length; index < count; index += 1) {
+      add.push({ id: derivedId(operationId, 'vnfc', vduId, String(index - existing.length)), vduId, index });
+    }
+    if (count < existing.length) remove.push(...existing.slice(count).reverse());
+  }
+  return { add, remove };
 }

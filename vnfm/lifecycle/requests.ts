@@ -140,3 +140,93 @@ export const terminateVnfRequestSchema = {
     additionalParams: keyValuePairs,
   },
 } as const;
+
+/** SOL 003 clause 5.5.2.7 OperateVnfRequest. */
+export interface OperateVnfRequest {
+  changeStateTo: 'STARTED' | 'STOPPED';
+  stopType?: 'FORCEFUL' | 'GRACEFUL';
+  gracefulStopTimeout?: number;
+  additionalParams?: Record<string, unknown>;
+}
+
+/** SOL 003 clause 5.5.2.5 ScaleVnfRequest. */
+export interface ScaleVnfRequest {
+  type: 'SCALE_OUT' | 'SCALE_IN';
+  aspectId: string;
+  numberOfSteps?: number;
+  additionalParams?: Record<string, unknown>;
+}
+
+/** SOL 003 clause 5.5.3.3 ScaleInfo. */
+export interface ScaleInfo {
+  aspectId: string;
+  scaleLevel: number;
+}
+
+/** SOL 003 clause 5.5.2.6 ScaleVnfToLevelRequest: exactly one of instantiationLevelId and scaleInfo. */
+export interface ScaleVnfToLevelRequest {
+  instantiationLevelId?: string;
+  scaleInfo?: ScaleInfo[];
+  additionalParams?: Record<string, unknown>;
+}
+
+/** SOL 003 clause 5.5.2.9 HealVnfRequest (v1), with v2's `vnfcInstanceId` naming the VNFCs to heal. */
+export interface HealVnfRequest {
+  cause?: string;
+  vnfcInstanceId?: string[];
+  additionalParams?: Record<string, unknown>;
+}
+
+export const operateVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['changeStateTo'],
+  properties: {
+    changeStateTo: { enum: ['STARTED', 'STOPPED'] },
+    stopType: { enum: ['FORCEFUL', 'GRACEFUL'] },
+    gracefulStopTimeout: { type: 'integer', minimum: 0, maximum: 86400 },
+    additionalParams: keyValuePairs,
+  },
+} as const;
+
+export const scaleVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'aspectId'],
+  properties: {
+    type: { enum: ['SCALE_OUT', 'SCALE_IN'] },
+    aspectId: identifier,
+    numberOfSteps: { type: 'integer', minimum: 1, maximum: 1000 },
+    additionalParams: keyValuePairs,
+  },
+} as const;
+
+export const scaleVnfToLevelRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    instantiationLevelId: identifier,
+    scaleInfo: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['aspectId', 'scaleLevel'],
+        properties: { aspectId: identifier, scaleLevel: { type: 'integer', minimum: 0, maximum: 1000 }, vnfdId: identifier },
+      },
+    },
+    additionalParams: keyValuePairs,
+  },
+} as const;
+
+export const healVnfRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cause: { type: 'string', maxLength: 1024 },
+    vnfcInstanceId: { type: 'array', maxItems: 256, items: identifier },
+    additionalParams: keyValuePairs,
+  },
+} as const;

@@ -4,6 +4,7 @@
  * from the operation, so a step run again after a crash finds what its first run made; every remove accepts
  * that the resource is already gone.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { VnfFlavour } from '../../descriptors/index.js';
 import { derivedId, ProblemError, type Principal } from '../../platform/index.js';
 import type { Claim, ComputeDriver, VimServices, VnfcPort, VnfcSpec } from '../../vim/index.js';
@@ -11,6 +12,9 @@ import type { VnicType } from '../../vim/networks/index.js';
 import type { VnfcPortRecord, VnfcRecord, VnfVirtualLinkRecord } from './model.js';
 import { attachmentOf, type PlannedVnfc } from './plan.js';
 import type { ExtManagedVirtualLinkData, ExtVirtualLinkData } from './requests.js';
+
+const PORT_BINDING_TIMEOUT_MS = 30_000;
+const PORT_BINDING_POLL_MS = 10;
 
 /** The lifecycle writes on the tenant's behalf, with the binding attributes only an admin may set. */
 export function lifecycleWriter(tenantId: string): Principal {
@@ -166,12 +170,44 @@ export class VnfResources {
     return { name: vnfc.name, uuid: vnfc.id, epa: vdu.epa, claim, disks: [], ports: specPorts };
   }
 
+  /**
+   * Waits until the switch has bound every port (ACTIVE in the VIM, seen through the host's OVSDB), within
+   * `PORT_BINDING_TIMEOUT_MS`: a chain over ports the switch does not have yet could not be programmed.
+   * Ports of hosts without an OVSDB endpoint are not waited for.
+   */
+  async waitForBinding(portIds: readonly string[], signal?: AbortSignal): Promise<void> {
+    const { networks, inventory } = this.vim();
+    const deadline = Date.now() + PORT_BINDING_TIMEOUT_MS;
+    let pending = [...portIds];
+    while (pending.length > 0) {
+      const still: string[] = [];
+      for (const portId of pending) {
+        const port = await networks.port(portId);
+        if (!port || port.status === 'ACTIVE') continue;
+        const host = port.binding.hostId === '' ? undefined : await inventory.host(port.binding.hostId);
+        if (host?.value.ovsdbEndpoint === undefined) continue;
+        still.push(portId);
+      }
+      pending = still;
+      if (pending.length === 0) return;
+      if (Date.now() > deadline || signal?.aborted) {
+        throw new ProblemError(504, `ports ${pending.join(', ')} were not bound by their host's switch within ${PORT_BINDING_TIMEOUT_MS / 1000} s: is its Open vSwitch reachable?`, { title: 'Port binding timed out' });
+      }
+      await sleep(PORT_BINDING_POLL_MS);
+    }
+  }
+
   /** Defines, plugs and starts the VNFC (each part skipped when already so). */
   async startVnfc(vnfc: VnfcRecord): Promise<void> {
+    await this.ensureVnfc(vnfc, true);
+  }
+
+  /** Defines and plugs the VNFC, and starts it when `running` (a VNF that is STOPPED keeps its VNFCs off). */
+  async ensureVnfc(vnfc: VnfcRecord, running: boolean): Promise<void> {
     const { driver, host } = await this.hostOf(vnfc);
     await driver.define(vnfc.spec);
     await this.vim().compute.plugPorts(host, vnfc.spec, vnfc.integrationBridge);
-    if ((await driver.state(vnfc.spec)) !== 'running') await driver.start(vnfc.spec);
+    if (running && (await driver.state(vnfc.spec)) !== 'running') await driver.start(vnfc.spec);
   }
 
   async stopVnfc(vnfc: VnfcRecord, graceful: boolean, timeoutMs: number): Promise<void> {

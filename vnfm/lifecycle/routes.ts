@@ -3,13 +3,26 @@
  * occurrence in `Location`), and the operation occurrences with retry, rollback and fail.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { absoluteUri, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type Operation } from '../../platform/index.js';
+import { absoluteUri, badRequest, CANCEL_MODE_SCHEMA, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type CancelMode, type Operation } from '../../platform/index.js';
 import type { VnfInstance } from '../instances/model.js';
 import type { VnfInstanceService } from '../instances/routes.js';
 import { countsAtLevel } from './plan.js';
 import type { VnfLifecycle } from './lifecycle.js';
 import { VNF_LCM_OP_OCC_ATTRIBUTES, VNF_LCM_OP_OCC_SHAPE, VNF_LCM_OP_OCCS_PATH, vnfLcmOpOccView } from './op-occs.js';
-import { instantiateVnfRequestSchema, terminateVnfRequestSchema, type InstantiateVnfRequest, type TerminateVnfRequest } from './requests.js';
+import {
+  healVnfRequestSchema,
+  instantiateVnfRequestSchema,
+  operateVnfRequestSchema,
+  scaleVnfRequestSchema,
+  scaleVnfToLevelRequestSchema,
+  terminateVnfRequestSchema,
+  type HealVnfRequest,
+  type InstantiateVnfRequest,
+  type OperateVnfRequest,
+  type ScaleVnfRequest,
+  type ScaleVnfToLevelRequest,
+  type TerminateVnfRequest,
+} from './requests.js';
 
 const TAGS = ['vnflcm'];
 const instanceParams = { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
@@ -64,6 +77,58 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
       },
     );
 
+    /** The instance, which must be INSTANTIATED for the task (409 otherwise). */
+    async function instantiatedOf(request: FastifyRequest, vnfInstanceId: string): Promise<VnfInstance> {
+      const instance = await instanceOf(request, vnfInstanceId);
+      if (instance.instantiationState !== 'INSTANTIATED') throw conflict(`VNF instance ${instance.id} is NOT_INSTANTIATED.`, { instantiationState: instance.instantiationState });
+      return instance;
+    }
+
+    scope.post<InstanceParams & { Body: OperateVnfRequest }>(
+      '/vnf_instances/:vnfInstanceId/operate',
+      { schema: { tags: TAGS, summary: 'Operate a VNF (start or stop it)', params: instanceParams, body: operateVnfRequestSchema } },
+      async (request, reply) => {
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        return accepted(request, reply, await lifecycle.start('OPERATE', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: ScaleVnfRequest }>(
+      '/vnf_instances/:vnfInstanceId/scale',
+      { schema: { tags: TAGS, summary: 'Scale a VNF by steps of an aspect', params: instanceParams, body: scaleVnfRequestSchema } },
+      async (request, reply) => {
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        const body: ScaleVnfRequest = { ...request.body, numberOfSteps: request.body.numberOfSteps ?? 1 };
+        await lifecycle.scaleTargetOf('SCALE', instance, body);
+        return accepted(request, reply, await lifecycle.start('SCALE', instance, body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: ScaleVnfToLevelRequest }>(
+      '/vnf_instances/:vnfInstanceId/scale_to_level',
+      { schema: { tags: TAGS, summary: 'Scale a VNF to an instantiation level or to scale levels', params: instanceParams, body: scaleVnfToLevelRequestSchema } },
+      async (request, reply) => {
+        const given = [request.body.instantiationLevelId, request.body.scaleInfo].filter((value) => value !== undefined).length;
+        if (given !== 1) {
+          const message = 'exactly one of instantiationLevelId and scaleInfo is required';
+          throw badRequest(`The request body is not valid: ${message}.`, [{ pointer: '', message, in: 'body' }]);
+        }
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        await lifecycle.scaleTargetOf('SCALE_TO_LEVEL', instance, request.body);
+        return accepted(request, reply, await lifecycle.start('SCALE_TO_LEVEL', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: HealVnfRequest }>(
+      '/vnf_instances/:vnfInstanceId/heal',
+      { schema: { tags: TAGS, summary: 'Heal a VNF (recreate its VNFCs)', params: instanceParams, body: healVnfRequestSchema } },
+      async (request, reply) => {
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        lifecycle.healedVnfcs(instance, request.body);
+        return accepted(request, reply, await lifecycle.start('HEAL', instance, request.body));
+      },
+    );
+
     scope.get('/vnf_lcm_op_occs', { schema: { tags: TAGS, summary: 'Query VNF LCM operation occurrences', querystring: listQuerySchema } }, async (request, reply) =>
       listPage({
         request,
@@ -88,6 +153,16 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
         return reply.code(202).send();
       });
     }
+
+    scope.post<OccurrenceParams & { Body: { cancelMode: CancelMode } | undefined }>(
+      '/vnf_lcm_op_occs/:vnfLcmOpOccId/cancel',
+      { schema: { tags: TAGS, summary: 'Cancel an operation in progress', params: occurrenceParams, body: CANCEL_MODE_SCHEMA } },
+      async (request, reply) => {
+        const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
+        await lifecycle.engine.cancel(operation.id, request.body?.cancelMode ?? 'GRACEFUL');
+        return reply.code(202).send();
+      },
+    );
 
     scope.post<OccurrenceParams>('/vnf_lcm_op_occs/:vnfLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed operation as finally failed', params: occurrenceParams } }, async (request) => {
       const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
