@@ -15,7 +15,7 @@ export { VnfLifecycle, VNF_LCM_OP_OCCS_COLLECTION, type GrantProvider, type VnfL
 export type { InstantiatedVnf, VnfcPortRecord, VnfcRecord, VnfVirtualLinkRecord } from './lifecycle/model.js';
 export { lcmOperationState, vnfLcmOpOccView, VNF_LCM_OP_OCCS_PATH, type LcmOperationState, type VnfLcmOpOccView } from './lifecycle/op-occs.js';
 export { VnfLcmNotifications, VNF_LCM_SUBSCRIPTIONS_PATH } from './subscriptions/index.js';
-export type { ExtManagedVirtualLinkData, ExtVirtualLinkData, InstantiateVnfRequest, TerminateVnfRequest } from './lifecycle/requests.js';
+export type { ExtManagedVirtualLinkData, ExtVirtualLinkData, HealVnfRequest, InstantiateVnfRequest, ScaleVnfRequest, TerminateVnfRequest } from './lifecycle/requests.js';
 
 export const VNF_LIFECYCLE_MANAGEMENT_API: EtsiApi = { name: 'vnflcm', majorVersion: 1, version: '1.3.0', title: 'SOL 003 VNF lifecycle management' };
 

@@ -27,11 +27,13 @@ import {
 } from '../../platform/index.js';
 import type { SteeredChains, SteeredClassifier, SteeredHop } from '../../sfc/index.js';
 import type { VimServices } from '../../vim/index.js';
-import type { ExtVirtualLinkData, InstantiateVnfRequest, VnfInstance, VnfManager } from '../../vnfm/index.js';
+import type { ExtVirtualLinkData, HealVnfRequest, InstantiateVnfRequest, ScaleVnfRequest, VnfInstance, VnfLcmOperationType, VnfManager } from '../../vnfm/index.js';
 import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
 import {
   NS_LCM_OP_OCCS_COLLECTION,
+  type HealNsRequest,
   type InstantiateNsRequest,
+  type ScaleNsRequest,
   type OperateVnfData,
   type UpdateNsRequest,
   type NsInstance,
@@ -79,9 +81,10 @@ export class NsLifecycle {
     this.defineInstantiate();
     this.defineTerminate();
     this.defineUpdate();
+    this.defineScaleAndHeal();
   }
 
-  async start(type: 'INSTANTIATE' | 'TERMINATE' | 'UPDATE', instance: NsInstance, request: object): Promise<Operation> {
+  async start(type: 'INSTANTIATE' | 'TERMINATE' | 'UPDATE' | 'SCALE' | 'HEAL', instance: NsInstance, request: object): Promise<Operation> {
     const input: NsInput = { nsInstanceId: instance.id, request: { ...request } };
     return this.engine.start(type, instance.id, toJson(input), { tenantId: instance.tenantId });
   }
@@ -525,6 +528,60 @@ export class NsLifecycle {
         run: async (ctx) => {
           const vnffgs = fromJson<NsVnffgRecord[]>(ctx.outputs['apply']);
           await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, vnffgs }));
+        },
+      },
+    ]);
+  }
+
+  /** Runs one VNF operation per item at once; throws the first failure, naming the VNF. */
+  private async runOnVnfs<T extends { vnfInstanceId: string }>(items: readonly T[], kind: VnfLcmOperationType, bodyOf: (item: T) => object, signal?: AbortSignal): Promise<void> {
+    const { instances, lifecycle } = this.options.vnfm();
+    const outcomes = await Promise.allSettled(
+      items.map(async (item) => {
+        const vnf = (await instances.instances.get(item.vnfInstanceId))?.value;
+        if (!vnf) throw new ProblemError(404, `VNF instance ${item.vnfInstanceId} no longer exists`);
+        const settled = await this.settleVnfOperation(vnf, () => lifecycle.start(kind, vnf, bodyOf(item)), signal);
+        if (settled.state !== 'COMPLETED') {
+          throw new ProblemError(settled.error?.status ?? 500, `VNF ${vnf.id}: ${kind} ended ${settled.state}: ${settled.error?.detail ?? ''}`, { extensions: { vnfInstanceId: vnf.id, vnfLcmOpOccId: settled.id } });
+        }
+      }),
+    );
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /**
+   * SCALE (SCALE_VNF: each VNF scaled out or in by steps of an aspect through the VNFM; rollback scales back)
+   * and HEAL (healVnfData: each VNF's VNFCs recreated through the VNFM). One step, `vnfs`.
+   */
+  private defineScaleAndHeal(): void {
+    type Ctx = StepContext;
+    type ScaleItem = NonNullable<ScaleNsRequest['scaleVnfData']>[number];
+    const scaleItems = (ctx: Ctx) => (fromJson<NsInput>(ctx.input).request as unknown as ScaleNsRequest).scaleVnfData ?? [];
+    const scaleBody = (item: ScaleItem, reverse: boolean): ScaleVnfRequest => {
+      const outward = item.scaleVnfType === 'SCALE_OUT';
+      return {
+        type: outward !== reverse ? 'SCALE_OUT' : 'SCALE_IN',
+        aspectId: item.scaleByStepData?.aspectId ?? '',
+        numberOfSteps: item.scaleByStepData?.numberOfSteps ?? 1,
+        ...(item.scaleByStepData?.additionalParams ? { additionalParams: item.scaleByStepData.additionalParams } : {}),
+      };
+    };
+    this.engine.define('SCALE', [
+      {
+        name: 'vnfs',
+        onRestart: 'resume',
+        run: async (ctx) => this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, false), ctx.signal),
+        compensate: async (ctx) => this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, true)),
+      },
+    ]);
+    this.engine.define('HEAL', [
+      {
+        name: 'vnfs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const items = (fromJson<NsInput>(ctx.input).request as unknown as HealNsRequest).healVnfData ?? [];
+          await this.runOnVnfs(items, 'HEAL', (item): HealVnfRequest => ({ ...(item.cause ? { cause: item.cause } : {}), ...(item.additionalParams ? { additionalParams: item.additionalParams } : {}) }), ctx.signal);
         },
       },
     ]);

@@ -75,6 +75,7 @@ export interface InstantiateNsRequest {
   localizationLanguage?: string;
 }
 
+const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
 
 export interface OperateVnfData {
@@ -123,11 +124,72 @@ export const updateNsRequestSchema = {
   },
 } as const;
 
+/** SOL 005 clause 6.5.2.14 ScaleNsRequest: this NFVO scales the NS's VNFs (SCALE_VNF) by steps of their aspects. */
+export interface ScaleNsRequest {
+  scaleType: 'SCALE_NS' | 'SCALE_VNF';
+  scaleVnfData?: Array<{
+    vnfInstanceId: string;
+    scaleVnfType: 'SCALE_OUT' | 'SCALE_IN' | 'SCALE_TO_INSTANTIATION_LEVEL' | 'SCALE_TO_SCALE_LEVEL(S)';
+    scaleByStepData?: { aspectId: string; numberOfSteps?: number; additionalParams?: Record<string, unknown> };
+  }>;
+  scaleNsData?: Record<string, unknown>;
+  scaleTime?: string;
+}
+
+/** SOL 005 clause 6.5.2.13 HealNsRequest: the NS's VNFs healed through the VNFM (healVnfData). */
+export interface HealNsRequest {
+  healVnfData?: Array<{ vnfInstanceId: string; cause?: string; additionalParams?: Record<string, unknown> }>;
+  healNsData?: Record<string, unknown>;
+}
+
+export const scaleNsRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scaleType'],
+  properties: {
+    scaleType: { enum: ['SCALE_NS', 'SCALE_VNF'] },
+    scaleVnfData: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['vnfInstanceId', 'scaleVnfType'],
+        properties: {
+          vnfInstanceId: identifier,
+          scaleVnfType: { enum: ['SCALE_OUT', 'SCALE_IN', 'SCALE_TO_INSTANTIATION_LEVEL', 'SCALE_TO_SCALE_LEVEL(S)'] },
+          scaleToLevelData: { type: 'object' },
+          scaleByStepData: {
+            type: 'object',
+            required: ['aspectId'],
+            properties: { aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairs },
+          },
+        },
+      },
+    },
+    scaleNsData: { type: 'object' },
+    scaleTime: { type: 'string' },
+  },
+} as const;
+
+export const healNsRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    healVnfData: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: identifier, cause: { type: 'string' }, additionalParams: keyValuePairs } },
+    },
+    healNsData: { type: 'object' },
+  },
+} as const;
+
 export interface TerminateNsRequest {
   terminationTime?: string;
 }
 
-const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 
 export const createNsRequestSchema = {
   type: 'object',

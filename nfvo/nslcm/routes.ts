@@ -34,6 +34,10 @@ import {
   type InstantiateNsRequest,
   type NsInstance,
   type NsVnffgRecord,
+  type HealNsRequest,
+  healNsRequestSchema,
+  type ScaleNsRequest,
+  scaleNsRequestSchema,
   type TerminateNsRequest,
   type UpdateNsRequest,
   UPDATE_TYPES,
@@ -286,6 +290,50 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
         const violations = await updateViolations(instance, request.body, lifecycle);
         if (violations.length > 0) throw new ProblemError(422, `The update cannot be applied to NS instance ${instance.id}.`, { violations });
         return accepted(request, reply, await lifecycle.start('UPDATE', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: ScaleNsRequest }>(
+      '/ns_instances/:nsInstanceId/scale',
+      { schema: { tags: TAGS, summary: 'Scale the VNFs of an NS (SCALE_VNF)', params: instanceParams, body: scaleNsRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.nsInstanceId);
+        if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
+        const violations: BodyViolation[] = [];
+        if (request.body.scaleType === 'SCALE_NS') violations.push({ pointer: '/scaleType', message: 'the NSD defines no NS scaling aspect: scale its VNFs (SCALE_VNF)', in: 'body' });
+        if (request.body.scaleType === 'SCALE_VNF' && !request.body.scaleVnfData) violations.push({ pointer: '/scaleVnfData', message: 'SCALE_VNF needs scaleVnfData', in: 'body' });
+        const chained = new Set(instance.vnffgs.flatMap((record) => record.spec.hops.flatMap((hop) => [hop.ingress, hop.egress, hop.ingressBackup, hop.egressBackup])));
+        for (const [index, item] of (request.body.scaleVnfData ?? []).entries()) {
+          const pointer = `/scaleVnfData/${index}`;
+          const vnf = instance.vnfs.find((candidate) => candidate.vnfInstanceId === item.vnfInstanceId);
+          if (!vnf) {
+            violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF instance ${item.vnfInstanceId} is not part of the NS`, in: 'body' });
+            continue;
+          }
+          if (item.scaleVnfType !== 'SCALE_OUT' && item.scaleVnfType !== 'SCALE_IN') violations.push({ pointer: `${pointer}/scaleVnfType`, message: `${item.scaleVnfType} is not carried out (SCALE_OUT, SCALE_IN)`, in: 'body' });
+          if (!item.scaleByStepData) violations.push({ pointer: `${pointer}/scaleByStepData`, message: 'scaling by steps needs scaleByStepData', in: 'body' });
+          const record = (await vnfm().instances.instances.get(vnf.vnfInstanceId))?.value;
+          const inChain = record?.instantiatedVnfInfo?.vnfcs.some((vnfc) => vnfc.ports.some((port) => chained.has(port.portId)));
+          if (inChain) violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF ${vnf.vnfProfileId} is a position of a forwarding graph: remove the graph (REMOVE_VNFFG) before scaling it`, in: 'body' });
+        }
+        if (violations.length > 0) throw new ProblemError(422, `The scaling cannot be applied to NS instance ${instance.id}.`, { violations });
+        return accepted(request, reply, await lifecycle.start('SCALE', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: HealNsRequest }>(
+      '/ns_instances/:nsInstanceId/heal',
+      { schema: { tags: TAGS, summary: 'Heal the VNFs of an NS (healVnfData)', params: instanceParams, body: healNsRequestSchema } },
+      async (request, reply) => {
+        const instance = await instanceOf(request, request.params.nsInstanceId);
+        if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
+        const violations: BodyViolation[] = [];
+        if (!request.body.healVnfData) violations.push({ pointer: '/healVnfData', message: 'this NFVO heals the NS by its VNFs: give healVnfData', in: 'body' });
+        for (const [index, item] of (request.body.healVnfData ?? []).entries()) {
+          if (!instance.vnfs.some((vnf) => vnf.vnfInstanceId === item.vnfInstanceId)) violations.push({ pointer: `/healVnfData/${index}/vnfInstanceId`, message: `VNF instance ${item.vnfInstanceId} is not part of the NS`, in: 'body' });
+        }
+        if (violations.length > 0) throw new ProblemError(422, `The healing cannot be applied to NS instance ${instance.id}.`, { violations });
+        return accepted(request, reply, await lifecycle.start('HEAL', instance, request.body));
       },
     );
 

@@ -17,7 +17,14 @@ const OUR_COOKIE = /cookie=0x4e46/;
 let lab: LifecycleLab;
 
 beforeAll(async () => {
-  lab = await LifecycleLab.start({ nsd: true });
+  // Room for two more DPI engines (one scaling step; 9 cores of one cell each) besides the web chain.
+  lab = await LifecycleLab.start({
+    nsd: true,
+    inventory: {
+      cells: [0, 1, 2].map((socket) => ({ socket, cores: 16, threads: 2, pages: { 1048576: 32 } })),
+      pfs: [0, 1, 2].map((numaNode) => ({ numaNode, physnet: 'physnet-data', vfs: 16 })),
+    },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -95,6 +102,28 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
       expect(operated.operationState).toBe('COMPLETED');
       expect(await dpiState()).toBe(state);
     }
+    // Scale: the DPI (not in the chain) out by one step (two engines) and back; a chain member is refused.
+    const dpiVnfcs = async () => ((await lab.api.get(`/vnflcm/v1/vnf_instances/${String(dpi.id)}`)).json.instantiatedVnfInfo as { vnfcResourceInfo: Json[] }).vnfcResourceInfo.length;
+    for (const [scaleVnfType, expected] of [['SCALE_OUT', 3], ['SCALE_IN', 1]] as const) {
+      const scaled = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: dpi.id, scaleVnfType, scaleByStepData: { aspectId: 'inspection_capacity' } }] })}`);
+      expect(scaled.operationState).toBe('COMPLETED');
+      expect(await dpiVnfcs()).toBe(expected);
+    }
+    expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(4);
+    const fwId = String(ns.vnfInstance.find((vnf) => vnf.vnfProfileId === 'fw')?.id);
+    const chainMember = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_OUT', scaleByStepData: { aspectId: 'fw_capacity' } }] });
+    expect(chainMember.status).toBe(422);
+    expect(chainMember.json.violations).toEqual([expect.objectContaining({ pointer: '/scaleVnfData/0/vnfInstanceId' })]);
+    expect((await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_NS', scaleNsData: {} })).status).toBe(422);
+
+    // Heal: the DPI's domain removed behind our back comes back running.
+    const dpiHost = await lab.vim.inventory.host(lab.hostId);
+    await (await lab.vim.compute.driverOf(dpiHost!.value)).undefine({ name: dpiVnfc.metadata.name, uuid: dpiVnfc.id });
+    expect(await dpiState()).toBe('missing');
+    const healed = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/heal`, { healVnfData: [{ vnfInstanceId: dpi.id, cause: 'domain lost' }] })}`);
+    expect(healed.operationState).toBe('COMPLETED');
+    expect(await dpiState()).toBe('running');
+
     const cancelSettled = await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'FORCEFUL' });
     expect(cancelSettled.status).toBe(409);
     expect((await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'SOON' })).status).toBe(400);
