@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
-import { conflict, preconditionFailed, revisionFromIfMatch } from '../platform/index.js';
-import { mergePatch } from './http/merge-patch.js';
+import { checkIfMatch, conflict, mergePatch } from '../platform/index.js';
+
+export { checkIfMatch };
 import type { KeyValuePairs, PackageOperationalState } from './packages/model.js';
 
 /** What SOL 005 lets a client modify on a VNF package or an NSD (VnfPkgInfoModifications, NsdInfoModifications). */
@@ -34,8 +34,3 @@ export function modified(subject: string, current: Modifiable, changes: Modifica
   return { operationalState, userDefinedData };
 }
 
-/** 412 when an `If-Match` header names another version than the stored one. */
-export function checkIfMatch(request: FastifyRequest, subject: string, revision: number): void {
-  const expected = revisionFromIfMatch(request);
-  if (expected !== undefined && expected !== revision) throw preconditionFailed(`${subject} is at version "${revision}".`);
-}

@@ -65,6 +65,7 @@ export {
   registerEtsiApi,
   replyAccepted,
   replyCreated,
+  checkIfMatch,
   revisionFromIfMatch,
   setEntityTag,
   uriPrefixOf,
@@ -92,4 +93,5 @@ export {
 } from './notifications/index.js';
 export * from './operations/index.js';
 export { derivedId } from './ids.js';
+export { mergePatch } from './sol013/merge-patch.js';
 export { changeStored } from './store/changes.js';

@@ -1,6 +1,7 @@
 /**
  * Notifications to subscribers, for every ETSI API that has subscriptions: the durable outbox and its dispatcher,
- * and the checks and calls on a subscriber's notification endpoint.
+ * the checks and calls on a subscriber's notification endpoint, and the lifecycle notifications of operation
+ * occurrences.
  */
 export {
   basicAuthorization,
@@ -20,3 +21,13 @@ export {
   type OutboxEntry,
   type RetryPolicy,
 } from './outbox.js';
+export {
+  notificationWrites,
+  OccurrenceNotifier,
+  type LinkedResource,
+  type NotifiedOccurrenceRecord,
+  type OccurrenceFilterFacts,
+  type OccurrenceInstanceLookup,
+  type OccurrenceNotifierSetup,
+  type OccurrenceNotifierTypes,
+} from './occurrence-notifier.js';

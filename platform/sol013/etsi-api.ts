@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemError } from '../errors.js';
+import { preconditionFailed, ProblemError } from '../errors.js';
 
 /**
  * One ETSI NFV API hosted by the server (SOL 013 clause 4: URI structure `/{apiName}/v{major}/...`, the
@@ -121,4 +121,10 @@ export function revisionFromIfMatch(request: FastifyRequest): number | undefined
   const match = /^\s*"(\d{1,15})"\s*$/.exec(header);
   if (!match) throw new ProblemError(412, `If-Match ${header} does not name a current version of this resource.`);
   return Number(match[1]);
+}
+
+/** 412 when an `If-Match` header names another version than the stored one. */
+export function checkIfMatch(request: FastifyRequest, subject: string, revision: number): void {
+  const expected = revisionFromIfMatch(request);
+  if (expected !== undefined && expected !== revision) throw preconditionFailed(`${subject} is at version "${revision}".`);
 }

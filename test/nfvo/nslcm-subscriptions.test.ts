@@ -3,7 +3,6 @@
  * HTTP server, and the notifications of a real operation engine (toy INSTANTIATE and TERMINATE with the NS
  * lifecycle's step names and outputs) delivered through the durable `nslcm` outbox to a real callback server.
  */
-import path from 'node:path';
 import type { NfvoModule } from '../../nfvo/index.js';
 import { NS_INSTANCES, NS_LCM_OP_OCCS_COLLECTION, type NsInstance } from '../../nfvo/nslcm/model.js';
 import {
@@ -12,42 +11,16 @@ import {
   nsLcmSubscriptionRoutes,
   type NsVnfProfileFact,
 } from '../../nfvo/nslcm/subscriptions/index.js';
-import {
-  createLogger,
-  NotificationOutbox,
-  OperationEngine,
-  registerEtsiApi,
-  SqliteStore,
-  type Json,
-  type Operation,
-  type StepContext,
-} from '../../platform/index.js';
-import { ADMIN, startInjectedServer, TENANT_A, TENANT_B, type InjectedServer } from '../support/injected-server.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
+import type { StepContext } from '../../platform/index.js';
+import { ADMIN, TENANT_B } from '../support/injected-server.js';
+import { Gate, LcmNotificationsBench, WAIT_MS, type Body } from '../support/lcm-notifications.js';
 import { eventually, startWithApis } from './support/api.js';
 import { CallbackServer } from './support/callback-server.js';
-
-type Body = Record<string, any>;
 
 const SUBSCRIPTIONS = '/nslcm/v1/subscriptions';
 const OCCURRENCE = 'NsLcmOperationOccurrenceNotification';
 const CREATION = 'NsIdentifierCreationNotification';
 const DELETION = 'NsIdentifierDeletionNotification';
-const WAIT_MS = 10_000;
-
-/** A point the `virtual-links` step of an instance stops at until the test opens it. */
-class Gate {
-  private release: () => void = () => undefined;
-  private readonly opened = new Promise<void>((resolve) => (this.release = resolve));
-  reached = false;
-  open(): void {
-    this.release();
-  }
-  async pass(): Promise<void> {
-    this.reached = true;
-    await this.opened;
-  }
-}
 
 const PROFILES: Record<string, NsVnfProfileFact[]> = {
   'nsd-web': [
@@ -76,146 +49,82 @@ function nsInstance(id: string, tenantId: string, extra: Partial<NsInstance> = {
 }
 
 describe('NS LCM subscriptions and notifications', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let server: InjectedServer<void>;
-  let engine: OperationEngine;
-  let outbox: NotificationOutbox;
-  let notifications: NsLcmNotifications;
-  let callback: CallbackServer;
-  const instances = new Map<string, NsInstance>();
-  const gates = new Map<string, Gate>();
-  /** How many more times the `vnfs` step of an instance fails. */
-  const failures = new Map<string, number>();
-  const instanceOf = async (id: string) => instances.get(id);
   const vnfProfilesOf = async (instance: NsInstance) => PROFILES[instance.nsdId];
-
-  const request = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token = TENANT_A) => {
-    const response = await server.app.inject({
-      method,
-      url,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    return {
-      status: response.statusCode,
-      location: response.headers.location as string | undefined,
-      contentType: String(response.headers['content-type'] ?? ''),
-      body: (response.body === '' ? {} : JSON.parse(response.body)) as Body,
-    };
-  };
-
-  const subscribe = async (name: string, filter?: Body, token = TENANT_A): Promise<string> => {
-    const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/${name}`, ...(filter === undefined ? {} : { filter }) }, token);
-    expect(created.status).toBe(201);
-    return created.body.id as string;
-  };
-
-  /** Notifications delivered to a subscription, about one NS instance. */
-  const to = (subscriptionId: string, nsInstanceId: string): Body[] =>
-    callback.delivered.filter((body) => body.subscriptionId === subscriptionId && body.nsInstanceId === nsInstanceId);
-
-  /** [type or operation, state, status] of each notification, compact for comparisons. */
-  const summary = (bodies: Body[]): string[] =>
-    bodies.map((body) => (body.notificationType === OCCURRENCE ? `${body.operation} ${body.operationState} ${body.notificationStatus}` : body.notificationType));
-
-  /** Waits until every reported change is in the outbox and the outbox has delivered everything. */
-  const settled = async (): Promise<void> => {
-    await notifications.idle();
-    await eventually(async () => ((await outbox.list({ state: 'PENDING' })).length === 0 ? true : undefined), WAIT_MS, 'the outbox to empty');
-  };
-
-  const input = (nsInstanceId: string): Json => ({
-    nsInstanceId,
-    request: { nsFlavourId: 'default', additionalParamsForVnf: [{ vnfProfileId: 'fw', vnfInstanceName: 'my-fw' }] },
+  /**
+   * INSTANTIATE has the NS lifecycle's steps and outputs (`virtual-links` stops at the instance's gate, `vnfs`
+   * fails as `failures` says); TERMINATE has its steps, doing nothing.
+   */
+  const bench = new LcmNotificationsBench<NsInstance, NsLcmNotifications>({
+    name: 'nslcm-subscriptions',
+    api: { name: 'nslcm', majorVersion: 1, version: '2.1.0', title: 'SOL 005 NS lifecycle management' },
+    subscriptionsPath: SUBSCRIPTIONS,
+    channel: NS_LCM_NOTIFICATIONS_CHANNEL,
+    occurrenceType: OCCURRENCE,
+    instanceIdAttribute: 'nsInstanceId',
+    opOccsCollection: NS_LCM_OP_OCCS_COLLECTION,
+    notifier: (store, outbox, logger) => new NsLcmNotifications(store, outbox, logger, { vnfProfilesOf }),
+    routes: (store, notifications) => nsLcmSubscriptionRoutes({ store, notifications, pageSize: 2 }),
+    input: (nsInstanceId) => ({
+      nsInstanceId,
+      request: { nsFlavourId: 'default', additionalParamsForVnf: [{ vnfProfileId: 'fw', vnfInstanceName: 'my-fw' }] },
+    }),
+    define(engine) {
+      const nothing = async () => undefined;
+      engine.define('INSTANTIATE', [
+        {
+          name: 'virtual-links',
+          onRestart: 'resume',
+          async run(ctx: StepContext) {
+            await bench.gates.get(ctx.resourceId)?.pass();
+            return [
+              { nsVirtualLinkDescId: 'vl-ext', networkId: `net-ext-${ctx.resourceId}` },
+              { nsVirtualLinkDescId: 'vl-data', networkId: `net-data-${ctx.resourceId}` },
+            ];
+          },
+          compensate: nothing,
+        },
+        {
+          name: 'saps',
+          onRestart: 'resume',
+          async run(ctx) {
+            return [{ sapdId: 'ext', sapName: 'ext-sap', portId: `sap-port-${ctx.resourceId}`, networkId: `net-ext-${ctx.resourceId}`, macAddress: 'fa:16:3e:00:00:01', addresses: ['198.18.0.1'] }];
+          },
+          compensate: nothing,
+        },
+        {
+          name: 'vnfs',
+          onRestart: 'resume',
+          async run(ctx) {
+            const left = bench.failures.get(ctx.resourceId) ?? 0;
+            if (left > 0) {
+              bench.failures.set(ctx.resourceId, left - 1);
+              throw new Error('VNF fw did not instantiate: no host has room');
+            }
+            return [
+              { vnfProfileId: 'fw', vnfInstanceId: `vnf-fw-${ctx.resourceId}` },
+              { vnfProfileId: 'lb', vnfInstanceId: `vnf-lb-${ctx.resourceId}` },
+            ];
+          },
+          compensate: nothing,
+        },
+        {
+          name: 'vnffgs',
+          onRestart: 'resume',
+          async run(ctx) {
+            // Two NFPs of one graph: one VNFFG instance.
+            return ['nfp-web', 'nfp-tls'].map((nfpId) => ({ vnffgdId: 'graph', nfpId, portChainId: `chain-${nfpId}-${ctx.resourceId}`, networkId: `net-data-${ctx.resourceId}`, spec: {} }));
+          },
+          compensate: nothing,
+        },
+        { name: 'finalize', onRestart: 'resume', run: nothing },
+      ]);
+      engine.define(
+        'TERMINATE',
+        ['vnffgs', 'vnfs', 'saps', 'virtual-links', 'finalize'].map((name) => ({ name, onRestart: 'resume' as const, run: nothing })),
+      );
+    },
   });
-
-  const start = (kind: 'INSTANTIATE' | 'TERMINATE', instance: NsInstance): Promise<Operation> =>
-    engine.start(kind, instance.id, input(instance.id), { tenantId: instance.tenantId });
-
-  const run = async (kind: 'INSTANTIATE' | 'TERMINATE', instance: NsInstance): Promise<Operation> => engine.waitFor((await start(kind, instance)).id, WAIT_MS);
-
-  beforeAll(async () => {
-    dir = makeTempDir('nslcm-subscriptions');
-    store = new SqliteStore(path.join(dir, 'nfv.sqlite'));
-    const logger = createLogger('silent');
-    outbox = new NotificationOutbox(store, logger, NS_LCM_NOTIFICATIONS_CHANNEL, { firstDelayMs: 50, pollIntervalMs: 100 });
-    notifications = new NsLcmNotifications(store, outbox, logger, { vnfProfilesOf });
-    engine = new OperationEngine({ store, logger, collection: NS_LCM_OP_OCCS_COLLECTION });
-    const nothing = async () => undefined;
-    engine.define('INSTANTIATE', [
-      {
-        name: 'virtual-links',
-        onRestart: 'resume',
-        async run(ctx: StepContext) {
-          await gates.get(ctx.resourceId)?.pass();
-          return [
-            { nsVirtualLinkDescId: 'vl-ext', networkId: `net-ext-${ctx.resourceId}` },
-            { nsVirtualLinkDescId: 'vl-data', networkId: `net-data-${ctx.resourceId}` },
-          ];
-        },
-        compensate: nothing,
-      },
-      {
-        name: 'saps',
-        onRestart: 'resume',
-        async run(ctx) {
-          return [{ sapdId: 'ext', sapName: 'ext-sap', portId: `sap-port-${ctx.resourceId}`, networkId: `net-ext-${ctx.resourceId}`, macAddress: 'fa:16:3e:00:00:01', addresses: ['198.18.0.1'] }];
-        },
-        compensate: nothing,
-      },
-      {
-        name: 'vnfs',
-        onRestart: 'resume',
-        async run(ctx) {
-          const left = failures.get(ctx.resourceId) ?? 0;
-          if (left > 0) {
-            failures.set(ctx.resourceId, left - 1);
-            throw new Error('VNF fw did not instantiate: no host has room');
-          }
-          return [
-            { vnfProfileId: 'fw', vnfInstanceId: `vnf-fw-${ctx.resourceId}` },
-            { vnfProfileId: 'lb', vnfInstanceId: `vnf-lb-${ctx.resourceId}` },
-          ];
-        },
-        compensate: nothing,
-      },
-      {
-        name: 'vnffgs',
-        onRestart: 'resume',
-        async run(ctx) {
-          // Two NFPs of one graph: one VNFFG instance.
-          return ['nfp-web', 'nfp-tls'].map((nfpId) => ({ vnffgdId: 'graph', nfpId, portChainId: `chain-${nfpId}-${ctx.resourceId}`, networkId: `net-data-${ctx.resourceId}`, spec: {} }));
-        },
-        compensate: nothing,
-      },
-      { name: 'finalize', onRestart: 'resume', run: nothing },
-    ]);
-    engine.define(
-      'TERMINATE',
-      ['vnffgs', 'vnfs', 'saps', 'virtual-links', 'finalize'].map((name) => ({ name, onRestart: 'resume' as const, run: nothing })),
-    );
-    notifications.attach(engine, instanceOf);
-    outbox.start();
-    callback = await CallbackServer.start();
-    server = await startInjectedServer(store, async (app) => {
-      await registerEtsiApi(app, { name: 'nslcm', majorVersion: 1, version: '2.1.0', title: 'SOL 005 NS lifecycle management' }, async (scope) => {
-        await scope.register(nsLcmSubscriptionRoutes({ store, notifications, pageSize: 2 }));
-      });
-    });
-  });
-
-  afterAll(async () => {
-    notifications.detach();
-    // A test that failed half way may have left an operation waiting at its gate.
-    for (const gate of gates.values()) gate.open();
-    await engine.close();
-    await notifications.idle();
-    await outbox.stop();
-    await server.close();
-    await callback.close();
-    removeTempDir(dir);
-  });
+  const { instances, gates, failures, request, subscribe, refuse, to, summary, settled, start, run } = bench;
 
   describe('the subscription resources', () => {
     it('creates a subscription after testing its endpoint, shows, lists (paged, per tenant), answers 303 for a duplicate and deletes it', async () => {
@@ -228,12 +137,12 @@ describe('NS LCM subscriptions and notifications', () => {
         lcmOpNameImpactingNsComponent: ['VNF_INSTANTIATE', 'NS_TERMINATE'],
         lcmOpOccStatusImpactingNsComponent: ['START', 'COMPLETED'],
       };
-      const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/crud`, filter });
+      const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${bench.callback.url}/crud`, filter });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       const self = created.location as string;
       expect(self).toMatch(new RegExp(`${SUBSCRIPTIONS}/${id}$`));
-      expect(created.body).toEqual({ id, filter, callbackUri: `${callback.url}/crud`, _links: { self: { href: self } } });
+      expect(created.body).toEqual({ id, filter, callbackUri: `${bench.callback.url}/crud`, _links: { self: { href: self } } });
       expect((await request('GET', `${SUBSCRIPTIONS}/${id}`)).body).toEqual(created.body);
 
       const other = await subscribe('crud-other', { notificationTypes: [OCCURRENCE, CREATION], operationTypes: ['TERMINATE'] });
@@ -241,7 +150,7 @@ describe('NS LCM subscriptions and notifications', () => {
       const firstPage = await request('GET', SUBSCRIPTIONS);
       expect(firstPage.status).toBe(200);
       expect(firstPage.body).toHaveLength(2);
-      const filtered = await request('GET', `${SUBSCRIPTIONS}?filter=(eq,callbackUri,${encodeURIComponent(`${callback.url}/crud-other`)})`);
+      const filtered = await request('GET', `${SUBSCRIPTIONS}?filter=(eq,callbackUri,${encodeURIComponent(`${bench.callback.url}/crud-other`)})`);
       expect((filtered.body as unknown as Body[]).map((item) => item.id)).toEqual([other]);
       const byFilterAttribute = await request('GET', `${SUBSCRIPTIONS}?filter=(cont,filter/operationTypes,TERMINATE)`);
       expect((byFilterAttribute.body as unknown as Body[]).map((item) => item.id)).toEqual([other]);
@@ -254,7 +163,7 @@ describe('NS LCM subscriptions and notifications', () => {
 
       // The same callback and filter, its members in another order.
       const duplicate = await request('POST', SUBSCRIPTIONS, {
-        callbackUri: `${callback.url}/crud`,
+        callbackUri: `${bench.callback.url}/crud`,
         filter: { ...Object.fromEntries(Object.entries(filter).reverse()), nsInstanceSubscriptionFilter: { nsInstanceNames: ['crud'], nsdIds: ['nsd-crud'] } },
       });
       expect(duplicate.status).toBe(303);
@@ -268,37 +177,31 @@ describe('NS LCM subscriptions and notifications', () => {
     });
 
     it('refuses bad requests with ProblemDetails pointing at the fault, and an endpoint that fails its test with 422, creating nothing', async () => {
-      const refuse = async (body: unknown) => {
-        const answer = await request('POST', SUBSCRIPTIONS, body);
-        expect(answer.status).toBe(400);
-        expect(answer.contentType).toMatch(/application\/problem\+json/);
-        return answer.body.violations as Body[];
-      };
       expect(await refuse({ filter: {} })).toEqual([{ pointer: '/callbackUri', message: 'is required', in: 'body' }]);
       expect(await refuse({ callbackUri: 'ftp://127.0.0.1/x' })).toEqual([expect.objectContaining({ pointer: '/callbackUri' })]);
       expect(await refuse({ callbackUri: 'not a uri' })).toEqual([expect.objectContaining({ pointer: '/callbackUri' })]);
-      expect(await refuse({ callbackUri: callback.url, filter: { nsInstanceSubscriptionFilter: { vnfInstanceIds: ['x'] } } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { nsInstanceSubscriptionFilter: { vnfInstanceIds: ['x'] } } })).toEqual([
         { pointer: '/filter/nsInstanceSubscriptionFilter/vnfInstanceIds', message: 'is not a known attribute', in: 'body' },
       ]);
-      expect(await refuse({ callbackUri: callback.url, filter: { nsInstanceSubscriptionFilter: { nsdIds: 'nsd-web' } } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { nsInstanceSubscriptionFilter: { nsdIds: 'nsd-web' } } })).toEqual([
         expect.objectContaining({ pointer: '/filter/nsInstanceSubscriptionFilter/nsdIds' }),
       ]);
       // VNF LCM values are not NS LCM values.
-      expect(await refuse({ callbackUri: callback.url, filter: { operationTypes: ['INSTANTIATE', 'SCALE_TO_LEVEL'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { operationTypes: ['INSTANTIATE', 'SCALE_TO_LEVEL'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/operationTypes/1' }),
       ]);
-      expect(await refuse({ callbackUri: callback.url, filter: { operationStates: ['STARTING'] } })).toEqual([expect.objectContaining({ pointer: '/filter/operationStates/0' })]);
-      expect(await refuse({ callbackUri: callback.url, filter: { notificationTypes: ['VnfLcmOperationOccurrenceNotification'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { operationStates: ['STARTING'] } })).toEqual([expect.objectContaining({ pointer: '/filter/operationStates/0' })]);
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { notificationTypes: ['VnfLcmOperationOccurrenceNotification'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/notificationTypes/0' }),
       ]);
-      expect(await refuse({ callbackUri: callback.url, filter: { nsComponentTypes: ['VNFC'] } })).toEqual([expect.objectContaining({ pointer: '/filter/nsComponentTypes/0' })]);
-      expect(await refuse({ callbackUri: callback.url, filter: { lcmOpOccStatusImpactingNsComponent: ['PROCESSING'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { nsComponentTypes: ['VNFC'] } })).toEqual([expect.objectContaining({ pointer: '/filter/nsComponentTypes/0' })]);
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { lcmOpOccStatusImpactingNsComponent: ['PROCESSING'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/lcmOpOccStatusImpactingNsComponent/0' }),
       ]);
       // Attributes that filter one notification type only, with notificationTypes leaving that type out.
       expect(
         await refuse({
-          callbackUri: callback.url,
+          callbackUri: bench.callback.url,
           filter: { notificationTypes: [CREATION], operationTypes: ['INSTANTIATE'], operationStates: ['COMPLETED'], nsComponentTypes: ['VNF'] },
         }),
       ).toEqual([
@@ -306,9 +209,9 @@ describe('NS LCM subscriptions and notifications', () => {
         expect.objectContaining({ pointer: '/filter/operationStates' }),
         { pointer: '/filter/nsComponentTypes', message: 'applies to NsChangeNotification only, which notificationTypes leaves out', in: 'body' },
       ]);
-      expect(await refuse({ callbackUri: callback.url, authentication: { authType: ['BASIC'] } })).toEqual([expect.objectContaining({ pointer: '/authentication/paramsBasic' })]);
+      expect(await refuse({ callbackUri: bench.callback.url, authentication: { authType: ['BASIC'] } })).toEqual([expect.objectContaining({ pointer: '/authentication/paramsBasic' })]);
 
-      const oauth = await request('POST', SUBSCRIPTIONS, { callbackUri: callback.url, authentication: { authType: ['OAUTH2_CLIENT_CREDENTIALS'] } });
+      const oauth = await request('POST', SUBSCRIPTIONS, { callbackUri: bench.callback.url, authentication: { authType: ['OAUTH2_CLIENT_CREDENTIALS'] } });
       expect(oauth.status).toBe(422);
       expect(oauth.contentType).toMatch(/application\/problem\+json/);
 
@@ -319,14 +222,14 @@ describe('NS LCM subscriptions and notifications', () => {
       expect((await request('DELETE', `${SUBSCRIPTIONS}/no-such-subscription`)).status).toBe(404);
       expect((await request('GET', `${SUBSCRIPTIONS}?filter=(eq,id`)).body.violations).toEqual([expect.objectContaining({ pointer: '/filter', in: 'query' })]);
 
-      callback.testStatus = 404;
+      bench.callback.testStatus = 404;
       try {
-        const failed = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/not-there` });
+        const failed = await request('POST', SUBSCRIPTIONS, { callbackUri: `${bench.callback.url}/not-there` });
         expect(failed.status).toBe(422);
         expect(failed.contentType).toMatch(/application\/problem\+json/);
         expect(failed.body.detail).toMatch(/answered 404/);
       } finally {
-        callback.testStatus = 204;
+        bench.callback.testStatus = 204;
       }
       expect((await request('GET', SUBSCRIPTIONS, undefined, ADMIN)).body).toEqual([]);
     });
@@ -340,7 +243,7 @@ describe('NS LCM subscriptions and notifications', () => {
       const gate = new Gate();
       gates.set(instance.id, gate);
       const started = await start('INSTANTIATE', instance);
-      await eventually(async () => (gate.reached ? true : undefined), WAIT_MS, 'the virtual-links step');
+      await bench.reached(gate, 'virtual-links');
       const processing = await eventually(async () => to(everything, instance.id)[0], WAIT_MS, 'the PROCESSING notification');
       expect(processing).toEqual({
         id: expect.any(String),
@@ -360,7 +263,7 @@ describe('NS LCM subscriptions and notifications', () => {
         },
       });
       gate.open();
-      expect((await engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
+      expect((await bench.engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
       await settled();
 
       const received = to(everything, instance.id);
@@ -421,12 +324,12 @@ describe('NS LCM subscriptions and notifications', () => {
         ofAdmin: await subscribe('f-admin', { nsInstanceSubscriptionFilter: { nsdIds: ['nsd-web'] }, operationStates: ['PROCESSING'] }, ADMIN),
       };
 
-      await notifications.identifierCreated(instance);
+      await bench.notifications.identifierCreated(instance);
       expect((await run('INSTANTIATE', instance)).state).toBe('COMPLETED');
-      await notifications.idle();
+      await bench.notifications.idle();
       expect((await run('TERMINATE', instance)).state).toBe('COMPLETED');
-      await notifications.idle();
-      await notifications.identifierDeleted(instance);
+      await bench.notifications.idle();
+      await bench.notifications.identifierDeleted(instance);
       await settled();
 
       const all = [CREATION, 'INSTANTIATE PROCESSING START', 'INSTANTIATE COMPLETED RESULT', 'TERMINATE PROCESSING START', 'TERMINATE COMPLETED RESULT', DELETION];
@@ -475,35 +378,19 @@ describe('NS LCM subscriptions and notifications', () => {
     });
 
     it('notifies FAILED_TEMP with its error, PROCESSING again after a retry, ROLLING_BACK and ROLLED_BACK, and FAILED with its error', async () => {
-      const everything = await subscribe('failures');
-      const retried = nsInstance('ns-retried', 'tenant-a');
-      const rolledBack = nsInstance('ns-rolled-back', 'tenant-a');
-      const failed = nsInstance('ns-failed', 'tenant-a');
-      for (const instance of [retried, rolledBack, failed]) {
-        instances.set(instance.id, instance);
-        failures.set(instance.id, 1);
-      }
+      const received = await bench.throughFailures({
+        retried: nsInstance('ns-retried', 'tenant-a'),
+        rolledBack: nsInstance('ns-rolled-back', 'tenant-a'),
+        failed: nsInstance('ns-failed', 'tenant-a'),
+      });
 
-      const first = await run('INSTANTIATE', retried);
-      expect(first.state).toBe('FAILED_TEMP');
-      await engine.retry(first.id);
-      expect((await engine.waitFor(first.id, WAIT_MS)).state).toBe('COMPLETED');
-
-      const second = await run('INSTANTIATE', rolledBack);
-      await engine.rollback(second.id);
-      expect((await engine.waitFor(second.id, WAIT_MS)).state).toBe('ROLLED_BACK');
-
-      const third = await run('INSTANTIATE', failed);
-      await engine.fail(third.id);
-      await settled();
-
-      expect(summary(to(everything, retried.id))).toEqual([
+      expect(summary(received.retried)).toEqual([
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE FAILED_TEMP RESULT',
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE COMPLETED RESULT',
       ]);
-      const failedTemp = to(everything, retried.id)[1] as Body;
+      const failedTemp = received.retried[1] as Body;
       expect(failedTemp.error).toEqual({
         type: 'about:blank',
         title: 'Step failed',
@@ -516,23 +403,22 @@ describe('NS LCM subscriptions and notifications', () => {
       expect(failedTemp.affectedSap).toEqual([expect.objectContaining({ changeType: 'ADD', changeResult: 'COMPLETED' })]);
       expect(failedTemp).not.toHaveProperty('affectedVnf');
       expect(failedTemp).not.toHaveProperty('affectedVnffg');
-      expect(to(everything, retried.id)[3]).not.toHaveProperty('error');
-      expect((to(everything, retried.id)[3] as Body).affectedVnf).toHaveLength(2);
+      expect(received.retried[3]).not.toHaveProperty('error');
+      expect((received.retried[3] as Body).affectedVnf).toHaveLength(2);
 
-      expect(summary(to(everything, rolledBack.id))).toEqual([
+      expect(summary(received.rolledBack)).toEqual([
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE FAILED_TEMP RESULT',
         'INSTANTIATE ROLLING_BACK START',
         'INSTANTIATE ROLLED_BACK RESULT',
       ]);
-      const rolledBackResult = to(everything, rolledBack.id)[3] as Body;
+      const rolledBackResult = received.rolledBack[3] as Body;
       expect(rolledBackResult).not.toHaveProperty('error');
       expect((rolledBackResult.affectedVl as Body[]).map((vl) => vl.changeResult)).toEqual(['ROLLED_BACK', 'ROLLED_BACK']);
       expect(rolledBackResult.affectedSap).toEqual([expect.objectContaining({ changeResult: 'ROLLED_BACK' })]);
 
-      expect(summary(to(everything, failed.id))).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE FAILED_TEMP RESULT', 'INSTANTIATE FAILED RESULT']);
-      expect((to(everything, failed.id)[2] as Body).error).toMatchObject({ status: 500, detail: 'run of step vnfs failed: VNF fw did not instantiate: no host has room' });
-      expect((await request('DELETE', `${SUBSCRIPTIONS}/${everything}`)).status).toBe(204);
+      expect(summary(received.failed)).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE FAILED_TEMP RESULT', 'INSTANTIATE FAILED RESULT']);
+      expect((received.failed[2] as Body).error).toMatchObject({ status: 500, detail: 'run of step vnfs failed: VNF fw did not instantiate: no host has room' });
     });
 
     it('notifies an occurrence whose NS instance is gone with what it last knew of it, and skips one whose instance it never knew', async () => {
@@ -545,8 +431,8 @@ describe('NS LCM subscriptions and notifications', () => {
       await settled();
       // Gone before the rollback: the facts last notified (its VNF profiles included) still match the filter.
       instances.delete(instance.id);
-      await engine.rollback(operation.id);
-      expect((await engine.waitFor(operation.id, WAIT_MS)).state).toBe('ROLLED_BACK');
+      await bench.engine.rollback(operation.id);
+      expect((await bench.engine.waitFor(operation.id, WAIT_MS)).state).toBe('ROLLED_BACK');
       const unknown = await run('INSTANTIATE', nsInstance('ns-never-known', 'tenant-a'));
       expect(unknown.state).toBe('COMPLETED');
       await settled();
@@ -561,42 +447,15 @@ describe('NS LCM subscriptions and notifications', () => {
     });
 
     it('after a restart, neither repeats a notified state nor loses the one reached while nothing listened', async () => {
-      const everything = await subscribe('restart');
-      const instance = nsInstance('ns-restart', 'tenant-a');
-      instances.set(instance.id, instance);
-      const gate = new Gate();
-      gates.set(instance.id, gate);
-      const started = await start('INSTANTIATE', instance);
-      await eventually(async () => (gate.reached ? true : undefined), WAIT_MS, 'the virtual-links step');
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE PROCESSING START']);
-
-      // The process "stops" listening: the operation goes on to COMPLETED unobserved.
-      notifications.detach();
-      gate.open();
-      expect((await engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE PROCESSING START']);
-
-      // Another notifier over the same store, as after a restart: catching up sends the state reached meanwhile, once.
-      const restarted = new NsLcmNotifications(store, outbox, createLogger('silent'), { vnfProfilesOf });
-      restarted.attach(engine, instanceOf);
-      await restarted.catchUp();
-      await restarted.idle();
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE COMPLETED RESULT']);
-      expect((to(everything, instance.id)[1] as Body).affectedVnf).toHaveLength(2);
-
-      // Reported again (caught up again, and directly): already notified, so not sent again.
-      await restarted.catchUp();
-      await restarted.operationChanged((await engine.get(started.id)) as Operation, instance);
-      await restarted.idle();
-      restarted.detach();
-      notifications.attach(engine, instanceOf);
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE COMPLETED RESULT']);
-      expect((await outbox.list()).filter((delivery) => delivery.subscriptionId === everything)).toEqual([]);
-      expect((await request('DELETE', `${SUBSCRIPTIONS}/${everything}`)).status).toBe(204);
+      const seen = await bench.acrossRestart(nsInstance('ns-restart', 'tenant-a'), 'virtual-links');
+      expect(summary(seen.beforeStop)).toEqual(['INSTANTIATE PROCESSING START']);
+      // The operation went on to COMPLETED unobserved.
+      expect(summary(seen.whileStopped)).toEqual(['INSTANTIATE PROCESSING START']);
+      // Catching up sends the state reached meanwhile, once; reported again (caught up again, and directly), it is not sent again.
+      expect(summary(seen.afterCatchUp)).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE COMPLETED RESULT']);
+      expect((seen.afterCatchUp[1] as Body).affectedVnf).toHaveLength(2);
+      expect(summary(seen.afterRepeats)).toEqual(['INSTANTIATE PROCESSING START', 'INSTANTIATE COMPLETED RESULT']);
+      expect(seen.left).toEqual([]);
     });
   });
 });

@@ -1,14 +1,4 @@
-import path from 'node:path';
-import {
-  createLogger,
-  NotificationOutbox,
-  OperationEngine,
-  registerEtsiApi,
-  SqliteStore,
-  type Json,
-  type Operation,
-  type StepContext,
-} from '../../platform/index.js';
+import { type Json, type StepContext } from '../../platform/index.js';
 import { VNF_LCM_OP_OCCS_COLLECTION } from '../../vnfm/lifecycle/lifecycle.js';
 import {
   registerVnfLcmSubscriptionRoutes,
@@ -16,32 +6,14 @@ import {
   VnfLcmNotifications,
   type VnfInstanceFacts,
 } from '../../vnfm/subscriptions/index.js';
+import { ADMIN, TENANT_A, TENANT_B } from '../support/injected-server.js';
 import { eventually } from '../nfvo/support/api.js';
-import { CallbackServer } from '../nfvo/support/callback-server.js';
-import { ADMIN, startInjectedServer, TENANT_A, TENANT_B, type InjectedServer } from '../support/injected-server.js';
-import { makeTempDir, removeTempDir } from '../support/tmp.js';
-
-type Body = Record<string, any>;
+import { Gate, LcmNotificationsBench, WAIT_MS, type Body } from '../support/lcm-notifications.js';
 
 const SUBSCRIPTIONS = '/vnflcm/v1/subscriptions';
 const OCCURRENCE = 'VnfLcmOperationOccurrenceNotification';
 const CREATION = 'VnfIdentifierCreationNotification';
 const DELETION = 'VnfIdentifierDeletionNotification';
-const WAIT_MS = 10_000;
-
-/** A point the `grant` step of an instance stops at until the test opens it. */
-class Gate {
-  private release: () => void = () => undefined;
-  private readonly opened = new Promise<void>((resolve) => (this.release = resolve));
-  reached = false;
-  open(): void {
-    this.release();
-  }
-  async pass(): Promise<void> {
-    this.reached = true;
-    await this.opened;
-  }
-}
 
 function facts(id: string, tenantId: string, extra: Partial<VnfInstanceFacts> = {}): VnfInstanceFacts {
   return {
@@ -58,138 +30,69 @@ function facts(id: string, tenantId: string, extra: Partial<VnfInstanceFacts> = 
 }
 
 describe('VNF LCM subscriptions and notifications', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let server: InjectedServer<void>;
-  let engine: OperationEngine;
-  let outbox: NotificationOutbox;
-  let notifications: VnfLcmNotifications;
-  let callback: CallbackServer;
-  const instances = new Map<string, VnfInstanceFacts>();
-  const gates = new Map<string, Gate>();
-  /** How many more times the `vnfcs` step of an instance fails. */
-  const failures = new Map<string, number>();
-  const instanceOf = async (id: string) => instances.get(id);
-
-  const request = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token = TENANT_A) => {
-    const response = await server.app.inject({
-      method,
-      url,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    return {
-      status: response.statusCode,
-      location: response.headers.location as string | undefined,
-      contentType: String(response.headers['content-type'] ?? ''),
-      body: (response.body === '' ? {} : JSON.parse(response.body)) as Body,
-    };
-  };
-
-  const subscribe = async (name: string, filter?: Body, token = TENANT_A): Promise<string> => {
-    const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/${name}`, ...(filter === undefined ? {} : { filter }) }, token);
-    expect(created.status).toBe(201);
-    return created.body.id as string;
-  };
-
-  /** Notifications delivered to a subscription, about one instance. */
-  const to = (subscriptionId: string, vnfInstanceId: string): Body[] =>
-    callback.delivered.filter((body) => body.subscriptionId === subscriptionId && body.vnfInstanceId === vnfInstanceId);
-
-  /** [type or operation, state, status] of each notification, compact for comparisons. */
-  const summary = (bodies: Body[]): string[] =>
-    bodies.map((body) =>
-      body.notificationType === OCCURRENCE ? `${body.operation} ${body.operationState} ${body.notificationStatus}` : body.notificationType,
-    );
-
-  /** Waits until every reported change is in the outbox and the outbox has delivered everything. */
-  const settled = async (): Promise<void> => {
-    await notifications.idle();
-    await eventually(async () => ((await outbox.list({ state: 'PENDING' })).length === 0 ? true : undefined), WAIT_MS, 'the outbox to empty');
-  };
-
-  const input = (vnfInstanceId: string): Json => ({ vnfInstanceId, isAutomaticInvocation: false, request: { flavourId: 'simple' } });
-
-  const run = async (kind: 'INSTANTIATE' | 'TERMINATE', instance: VnfInstanceFacts): Promise<Operation> => {
-    const started = await engine.start(kind, instance.id, input(instance.id), { tenantId: instance.tenantId });
-    return engine.waitFor(started.id, WAIT_MS);
-  };
-
-  beforeAll(async () => {
-    dir = makeTempDir('vnflcm-subscriptions');
-    store = new SqliteStore(path.join(dir, 'nfv.sqlite'));
-    const logger = createLogger('silent');
-    outbox = new NotificationOutbox(store, logger, VNF_LCM_NOTIFICATIONS_CHANNEL, { firstDelayMs: 50, pollIntervalMs: 100 });
-    notifications = new VnfLcmNotifications(store, outbox, logger);
-    engine = new OperationEngine({ store, logger, collection: VNF_LCM_OP_OCCS_COLLECTION });
-    const grant = {
-      name: 'grant',
-      onRestart: 'resume' as const,
-      async run(ctx: StepContext) {
-        await gates.get(ctx.resourceId)?.pass();
-        return { grantId: `grant-${ctx.operationId}` };
-      },
-    };
-    const finalize = { name: 'finalize', onRestart: 'resume' as const, async run() {} };
-    engine.define('INSTANTIATE', [
-      grant,
-      {
-        name: 'vnfcs',
-        onRestart: 'resume',
-        async run(ctx) {
-          const left = failures.get(ctx.resourceId) ?? 0;
-          if (left > 0) {
-            failures.set(ctx.resourceId, left - 1);
-            throw new Error('no host has room for vdu1');
-          }
-          const vnfcs: Json = [
-            {
-              id: `vnfc-${ctx.resourceId}`,
-              vduId: 'vdu1',
-              ports: [
-                { cpdId: 'mgmt', portId: `port-mgmt-${ctx.resourceId}` },
-                { cpdId: 'data', portId: `port-data-${ctx.resourceId}`, extCpdId: 'ext-data' },
-              ],
-            },
-          ];
-          return vnfcs;
+  /** INSTANTIATE is `grant` (stops at the instance's gate), `vnfcs` (fails as `failures` says) and `finalize`; TERMINATE is `grant` and `finalize`. */
+  const bench = new LcmNotificationsBench<VnfInstanceFacts, VnfLcmNotifications>({
+    name: 'vnflcm-subscriptions',
+    api: { name: 'vnflcm', majorVersion: 1, version: '1.3.0', title: 'SOL 003 VNF lifecycle management' },
+    subscriptionsPath: SUBSCRIPTIONS,
+    channel: VNF_LCM_NOTIFICATIONS_CHANNEL,
+    occurrenceType: OCCURRENCE,
+    instanceIdAttribute: 'vnfInstanceId',
+    opOccsCollection: VNF_LCM_OP_OCCS_COLLECTION,
+    notifier: (store, outbox, logger) => new VnfLcmNotifications(store, outbox, logger),
+    routes: (store, notifications) => registerVnfLcmSubscriptionRoutes({ store, notifications, pageSize: 2 }),
+    input: (vnfInstanceId): Json => ({ vnfInstanceId, isAutomaticInvocation: false, request: { flavourId: 'simple' } }),
+    define(engine) {
+      const grant = {
+        name: 'grant',
+        onRestart: 'resume' as const,
+        async run(ctx: StepContext) {
+          await bench.gates.get(ctx.resourceId)?.pass();
+          return { grantId: `grant-${ctx.operationId}` };
         },
-        async compensate() {},
-      },
-      finalize,
-    ]);
-    engine.define('TERMINATE', [grant, finalize]);
-    notifications.attach(engine, instanceOf);
-    outbox.start();
-    callback = await CallbackServer.start();
-    server = await startInjectedServer(store, async (app) => {
-      await registerEtsiApi(app, { name: 'vnflcm', majorVersion: 1, version: '1.3.0', title: 'SOL 003 VNF lifecycle management' }, async (scope) => {
-        await scope.register(registerVnfLcmSubscriptionRoutes({ store, notifications, pageSize: 2 }));
-      });
-    });
+      };
+      const finalize = { name: 'finalize', onRestart: 'resume' as const, async run() {} };
+      engine.define('INSTANTIATE', [
+        grant,
+        {
+          name: 'vnfcs',
+          onRestart: 'resume',
+          async run(ctx) {
+            const left = bench.failures.get(ctx.resourceId) ?? 0;
+            if (left > 0) {
+              bench.failures.set(ctx.resourceId, left - 1);
+              throw new Error('no host has room for vdu1');
+            }
+            const vnfcs: Json = [
+              {
+                id: `vnfc-${ctx.resourceId}`,
+                vduId: 'vdu1',
+                ports: [
+                  { cpdId: 'mgmt', portId: `port-mgmt-${ctx.resourceId}` },
+                  { cpdId: 'data', portId: `port-data-${ctx.resourceId}`, extCpdId: 'ext-data' },
+                ],
+              },
+            ];
+            return vnfcs;
+          },
+          async compensate() {},
+        },
+        finalize,
+      ]);
+      engine.define('TERMINATE', [grant, finalize]);
+    },
   });
-
-  afterAll(async () => {
-    notifications.detach();
-    // A test that failed half way may have left an operation waiting at its gate.
-    for (const gate of gates.values()) gate.open();
-    await engine.close();
-    await notifications.idle();
-    await outbox.stop();
-    await server.close();
-    await callback.close();
-    removeTempDir(dir);
-  });
+  const { instances, gates, failures, request, subscribe, refuse, to, summary, settled, start, run } = bench;
 
   describe('the subscription resources', () => {
     it('creates a subscription after testing its endpoint, shows, lists (paged, per tenant), answers 303 for a duplicate and deletes it', async () => {
       const filter = { vnfInstanceSubscriptionFilter: { vnfdIds: ['vnfd-crud'] }, notificationTypes: [OCCURRENCE], operationStates: ['COMPLETED'] };
-      const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/crud`, filter });
+      const created = await request('POST', SUBSCRIPTIONS, { callbackUri: `${bench.callback.url}/crud`, filter });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       const self = created.location as string;
       expect(self).toMatch(new RegExp(`${SUBSCRIPTIONS}/${id}$`));
-      expect(created.body).toEqual({ id, filter, callbackUri: `${callback.url}/crud`, _links: { self: { href: self } } });
+      expect(created.body).toEqual({ id, filter, callbackUri: `${bench.callback.url}/crud`, _links: { self: { href: self } } });
       expect((await request('GET', `${SUBSCRIPTIONS}/${id}`)).body).toEqual(created.body);
 
       const other = await subscribe('crud-other', { operationTypes: ['INSTANTIATE'] });
@@ -197,7 +100,7 @@ describe('VNF LCM subscriptions and notifications', () => {
       const firstPage = await request('GET', SUBSCRIPTIONS);
       expect(firstPage.status).toBe(200);
       expect(firstPage.body).toHaveLength(2);
-      const filtered = await request('GET', `${SUBSCRIPTIONS}?filter=(eq,callbackUri,${encodeURIComponent(`${callback.url}/crud-other`)})`);
+      const filtered = await request('GET', `${SUBSCRIPTIONS}?filter=(eq,callbackUri,${encodeURIComponent(`${bench.callback.url}/crud-other`)})`);
       expect((filtered.body as unknown as Body[]).map((item) => item.id)).toEqual([other]);
 
       expect((await request('GET', `${SUBSCRIPTIONS}/${id}`, undefined, TENANT_B)).status).toBe(404);
@@ -206,7 +109,7 @@ describe('VNF LCM subscriptions and notifications', () => {
       expect((byAdmin.body as unknown as Body[]).map((item) => item.id)).toEqual([id]);
 
       const duplicate = await request('POST', SUBSCRIPTIONS, {
-        callbackUri: `${callback.url}/crud`,
+        callbackUri: `${bench.callback.url}/crud`,
         filter: { operationStates: ['COMPLETED'], notificationTypes: [OCCURRENCE], vnfInstanceSubscriptionFilter: { vnfdIds: ['vnfd-crud'] } },
       });
       expect(duplicate.status).toBe(303);
@@ -220,30 +123,24 @@ describe('VNF LCM subscriptions and notifications', () => {
     });
 
     it('refuses bad requests with ProblemDetails pointing at the fault, and an endpoint that fails its test with 422, creating nothing', async () => {
-      const refuse = async (body: unknown) => {
-        const answer = await request('POST', SUBSCRIPTIONS, body);
-        expect(answer.status).toBe(400);
-        expect(answer.contentType).toMatch(/application\/problem\+json/);
-        return answer.body.violations as Body[];
-      };
       expect(await refuse({ filter: {} })).toEqual([{ pointer: '/callbackUri', message: 'is required', in: 'body' }]);
       expect(await refuse({ callbackUri: 'ftp://127.0.0.1/x' })).toEqual([expect.objectContaining({ pointer: '/callbackUri' })]);
-      expect(await refuse({ callbackUri: callback.url, filter: { vnfInstanceSubscriptionFilter: { colour: ['red'] } } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { vnfInstanceSubscriptionFilter: { colour: ['red'] } } })).toEqual([
         { pointer: '/filter/vnfInstanceSubscriptionFilter/colour', message: 'is not a known attribute', in: 'body' },
       ]);
-      expect(await refuse({ callbackUri: callback.url, filter: { operationTypes: ['INSTANTIATE', 'EXPLODE'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { operationTypes: ['INSTANTIATE', 'EXPLODE'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/operationTypes/1' }),
       ]);
-      expect(await refuse({ callbackUri: callback.url, filter: { operationStates: ['DONE'] } })).toEqual([expect.objectContaining({ pointer: '/filter/operationStates/0' })]);
-      expect(await refuse({ callbackUri: callback.url, filter: { notificationTypes: ['VnfPackageOnboardingNotification'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { operationStates: ['DONE'] } })).toEqual([expect.objectContaining({ pointer: '/filter/operationStates/0' })]);
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { notificationTypes: ['VnfPackageOnboardingNotification'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/notificationTypes/0' }),
       ]);
       // operationTypes and operationStates only filter operation occurrence notifications, which this filter excludes.
-      expect(await refuse({ callbackUri: callback.url, filter: { notificationTypes: [CREATION], operationTypes: ['INSTANTIATE'], operationStates: ['COMPLETED'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, filter: { notificationTypes: [CREATION], operationTypes: ['INSTANTIATE'], operationStates: ['COMPLETED'] } })).toEqual([
         expect.objectContaining({ pointer: '/filter/operationTypes' }),
         expect.objectContaining({ pointer: '/filter/operationStates' }),
       ]);
-      expect(await refuse({ callbackUri: callback.url, authentication: { authType: ['BASIC'] } })).toEqual([
+      expect(await refuse({ callbackUri: bench.callback.url, authentication: { authType: ['BASIC'] } })).toEqual([
         expect.objectContaining({ pointer: '/authentication/paramsBasic' }),
       ]);
 
@@ -254,13 +151,13 @@ describe('VNF LCM subscriptions and notifications', () => {
       expect((await request('DELETE', `${SUBSCRIPTIONS}/no-such-subscription`)).status).toBe(404);
       expect((await request('GET', `${SUBSCRIPTIONS}?filter=(eq,id`)).body.violations).toEqual([expect.objectContaining({ pointer: '/filter', in: 'query' })]);
 
-      callback.testStatus = 404;
+      bench.callback.testStatus = 404;
       try {
-        const failed = await request('POST', SUBSCRIPTIONS, { callbackUri: `${callback.url}/not-there` });
+        const failed = await request('POST', SUBSCRIPTIONS, { callbackUri: `${bench.callback.url}/not-there` });
         expect(failed.status).toBe(422);
         expect(failed.body.detail).toMatch(/answered 404/);
       } finally {
-        callback.testStatus = 204;
+        bench.callback.testStatus = 204;
       }
       expect((await request('GET', SUBSCRIPTIONS, undefined, ADMIN)).body).toEqual([]);
     });
@@ -273,8 +170,8 @@ describe('VNF LCM subscriptions and notifications', () => {
       instances.set(instance.id, instance);
       const gate = new Gate();
       gates.set(instance.id, gate);
-      const started = await engine.start('INSTANTIATE', instance.id, input(instance.id), { tenantId: instance.tenantId });
-      await eventually(async () => (gate.reached ? true : undefined), WAIT_MS, 'the grant step');
+      const started = await start('INSTANTIATE', instance);
+      await bench.reached(gate, 'grant');
       const starting = await eventually(async () => to(everything, instance.id)[0], WAIT_MS, 'the STARTING notification');
       expect(starting).toEqual({
         id: expect.any(String),
@@ -295,7 +192,7 @@ describe('VNF LCM subscriptions and notifications', () => {
         },
       });
       gate.open();
-      expect((await engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
+      expect((await bench.engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
       await settled();
 
       const received = to(everything, instance.id);
@@ -333,12 +230,12 @@ describe('VNF LCM subscriptions and notifications', () => {
         ofAdmin: await subscribe('f-admin', { vnfInstanceSubscriptionFilter: { vnfdIds: ['vnfd-fw'] }, operationStates: ['STARTING'] }, ADMIN),
       };
 
-      await notifications.identifierCreated(instance);
+      await bench.notifications.identifierCreated(instance);
       expect((await run('INSTANTIATE', instance)).state).toBe('COMPLETED');
-      await notifications.idle();
+      await bench.notifications.idle();
       expect((await run('TERMINATE', instance)).state).toBe('COMPLETED');
-      await notifications.idle();
-      await notifications.identifierDeleted(instance);
+      await bench.notifications.idle();
+      await bench.notifications.identifierDeleted(instance);
       await settled();
 
       const of = (name: keyof typeof subscriptions) => summary(to(subscriptions[name], instance.id));
@@ -388,36 +285,20 @@ describe('VNF LCM subscriptions and notifications', () => {
     });
 
     it('notifies FAILED_TEMP with its error, PROCESSING again after a retry, ROLLING_BACK and ROLLED_BACK, and FAILED with its error', async () => {
-      const everything = await subscribe('failures');
-      const retried = facts('inst-retried', 'tenant-a');
-      const rolledBack = facts('inst-rolled-back', 'tenant-a');
-      const failed = facts('inst-failed', 'tenant-a');
-      for (const instance of [retried, rolledBack, failed]) {
-        instances.set(instance.id, instance);
-        failures.set(instance.id, 1);
-      }
+      const received = await bench.throughFailures({
+        retried: facts('inst-retried', 'tenant-a'),
+        rolledBack: facts('inst-rolled-back', 'tenant-a'),
+        failed: facts('inst-failed', 'tenant-a'),
+      });
 
-      const first = await run('INSTANTIATE', retried);
-      expect(first.state).toBe('FAILED_TEMP');
-      await engine.retry(first.id);
-      expect((await engine.waitFor(first.id, WAIT_MS)).state).toBe('COMPLETED');
-
-      const second = await run('INSTANTIATE', rolledBack);
-      await engine.rollback(second.id);
-      expect((await engine.waitFor(second.id, WAIT_MS)).state).toBe('ROLLED_BACK');
-
-      const third = await run('INSTANTIATE', failed);
-      await engine.fail(third.id);
-      await settled();
-
-      expect(summary(to(everything, retried.id))).toEqual([
+      expect(summary(received.retried)).toEqual([
         'INSTANTIATE STARTING START',
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE FAILED_TEMP RESULT',
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE COMPLETED RESULT',
       ]);
-      const failedTemp = to(everything, retried.id)[2] as Body;
+      const failedTemp = received.retried[2] as Body;
       expect(failedTemp.error).toEqual({
         type: 'about:blank',
         title: 'Step failed',
@@ -425,63 +306,35 @@ describe('VNF LCM subscriptions and notifications', () => {
         detail: 'run of step vnfcs failed: no host has room for vdu1',
         step: 'vnfcs',
       });
-      expect(to(everything, retried.id)[4]).not.toHaveProperty('error');
+      expect(received.retried[4]).not.toHaveProperty('error');
 
-      expect(summary(to(everything, rolledBack.id))).toEqual([
+      expect(summary(received.rolledBack)).toEqual([
         'INSTANTIATE STARTING START',
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE FAILED_TEMP RESULT',
         'INSTANTIATE ROLLING_BACK START',
         'INSTANTIATE ROLLED_BACK RESULT',
       ]);
-      expect(to(everything, rolledBack.id)[4]).not.toHaveProperty('error');
+      expect(received.rolledBack[4]).not.toHaveProperty('error');
 
-      expect(summary(to(everything, failed.id))).toEqual([
+      expect(summary(received.failed)).toEqual([
         'INSTANTIATE STARTING START',
         'INSTANTIATE PROCESSING START',
         'INSTANTIATE FAILED_TEMP RESULT',
         'INSTANTIATE FAILED RESULT',
       ]);
-      expect((to(everything, failed.id)[3] as Body).error).toMatchObject({ status: 500, detail: 'run of step vnfcs failed: no host has room for vdu1' });
-      expect((await request('DELETE', `${SUBSCRIPTIONS}/${everything}`)).status).toBe(204);
+      expect((received.failed[3] as Body).error).toMatchObject({ status: 500, detail: 'run of step vnfcs failed: no host has room for vdu1' });
     });
 
     it('after a restart, neither repeats a notified state nor loses the one reached while nothing listened', async () => {
-      const everything = await subscribe('restart');
-      const instance = facts('inst-restart', 'tenant-a');
-      instances.set(instance.id, instance);
-      const gate = new Gate();
-      gates.set(instance.id, gate);
-      const started = await engine.start('INSTANTIATE', instance.id, input(instance.id), { tenantId: instance.tenantId });
-      await eventually(async () => (gate.reached ? true : undefined), WAIT_MS, 'the grant step');
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE STARTING START']);
-
-      // The process "stops" listening: the operation goes on to COMPLETED unobserved.
-      notifications.detach();
-      gate.open();
-      expect((await engine.waitFor(started.id, WAIT_MS)).state).toBe('COMPLETED');
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE STARTING START']);
-
-      // Another notifier over the same store, as after a restart: catching up sends the state reached meanwhile, once.
-      const restarted = new VnfLcmNotifications(store, outbox, createLogger('silent'));
-      restarted.attach(engine, instanceOf);
-      await restarted.catchUp();
-      await restarted.idle();
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE STARTING START', 'INSTANTIATE COMPLETED RESULT']);
-
-      // Reported again (caught up again, and directly): already notified, so not sent again.
-      await restarted.catchUp();
-      await restarted.operationChanged((await engine.get(started.id)) as Operation, instance);
-      await restarted.idle();
-      restarted.detach();
-      notifications.attach(engine, instanceOf);
-      await settled();
-      expect(summary(to(everything, instance.id))).toEqual(['INSTANTIATE STARTING START', 'INSTANTIATE COMPLETED RESULT']);
-      expect((await outbox.list()).filter((delivery) => delivery.subscriptionId === everything)).toEqual([]);
-      expect((await request('DELETE', `${SUBSCRIPTIONS}/${everything}`)).status).toBe(204);
+      const seen = await bench.acrossRestart(facts('inst-restart', 'tenant-a'), 'grant');
+      expect(summary(seen.beforeStop)).toEqual(['INSTANTIATE STARTING START']);
+      // The operation went on to COMPLETED unobserved.
+      expect(summary(seen.whileStopped)).toEqual(['INSTANTIATE STARTING START']);
+      // Catching up sends the state reached meanwhile, once; reported again (caught up again, and directly), it is not sent again.
+      expect(summary(seen.afterCatchUp)).toEqual(['INSTANTIATE STARTING START', 'INSTANTIATE COMPLETED RESULT']);
+      expect(summary(seen.afterRepeats)).toEqual(['INSTANTIATE STARTING START', 'INSTANTIATE COMPLETED RESULT']);
+      expect(seen.left).toEqual([]);
     });
   });
 });

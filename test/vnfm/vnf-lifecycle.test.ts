@@ -161,6 +161,26 @@ describe('VNF instantiate and terminate', () => {
   }, 60_000);
 });
 
+describe('modifying VNF instance information', () => {
+  it('applies a merge patch as an operation occurrence (MODIFY_INFO), honouring If-Match', async () => {
+    const created = await lab.api.post(INSTANCES, { vnfdId: VNFD_IDS.vfw, vnfInstanceName: 'before', metadata: { site: 'paris', keep: 1 } });
+    const vnfId = String(created.json.id);
+    const stale = await lab.api.patch(`${INSTANCES}/${vnfId}`, { vnfInstanceName: 'after' }, { 'If-Match': '"999"' });
+    expect(stale.status).toBe(412);
+    expect((await lab.api.patch(`${INSTANCES}/${vnfId}`, { vnfdId: 'other' })).status).toBe(400);
+    expect((await lab.api.patch(`${INSTANCES}/${vnfId}`, {})).status).toBe(400);
+    const answer = await lab.api.patch(`${INSTANCES}/${vnfId}`, { vnfInstanceName: 'after', metadata: { site: null, rack: 'r7' }, vnfConfigurableProperties: { autoScalable: true } });
+    expect(answer.status).toBe(202);
+    const occurrenceId = (answer.headers.get('location') ?? '').split('/').pop() ?? '';
+    const settled = await lab.settled(`${OCCS}/${occurrenceId}`);
+    expect(settled).toMatchObject({ operationState: 'COMPLETED', operation: 'MODIFY_INFO' });
+    const shown = (await lab.api.get(`${INSTANCES}/${vnfId}`)).json;
+    expect(shown).toMatchObject({ vnfInstanceName: 'after', metadata: { keep: 1, rack: 'r7' }, vnfConfigurableProperties: { autoScalable: true } });
+    expect((shown.metadata as Json).site).toBeUndefined();
+    expect((await lab.api.delete(`${INSTANCES}/${vnfId}`)).status).toBe(204);
+  });
+});
+
 describe('cancelling a VNF operation', () => {
   it('stops an instantiation before its next step (FAILED_TEMP, cancelled), and rollback then gives everything back', async () => {
     const host = await lab.vim.inventory.host(lab.hostId);

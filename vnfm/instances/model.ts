@@ -17,6 +17,7 @@ export interface VnfInstance extends Entity {
   instantiatedVnfInfo?: InstantiatedVnf;
   metadata: Record<string, unknown>;
   extensions: Record<string, unknown>;
+  vnfConfigurableProperties?: Record<string, unknown>;
   createdAt: string;
 }
 
@@ -52,6 +53,7 @@ export interface VnfInstanceView {
   instantiatedVnfInfo?: InstantiatedVnfInfoView;
   metadata: Record<string, unknown>;
   extensions: Record<string, unknown>;
+  vnfConfigurableProperties?: Record<string, unknown>;
   _links: Record<string, { href: string }>;
 }
 
@@ -141,6 +143,7 @@ export function vnfInstanceView(instance: VnfInstance, apiRoot: string): VnfInst
     ...(instance.instantiatedVnfInfo ? { instantiatedVnfInfo: instantiatedVnfInfoView(instance.instantiatedVnfInfo) } : {}),
     metadata: instance.metadata,
     extensions: instance.extensions,
+    ...(instance.vnfConfigurableProperties === undefined ? {} : { vnfConfigurableProperties: instance.vnfConfigurableProperties }),
     _links: { self: { href: self }, ...Object.fromEntries(operations.map((operation) => [operation, { href: `${self}/${operation}` }])) },
   };
 }

@@ -25,9 +25,12 @@
 import type { VnfFlavour } from '../../descriptors/index.js';
 import type { Grant, GrantRequest, OnboardedDescriptors } from '../../nfvo/index.js';
 import {
+  changeStored,
+  fromJson,
+  mergePatch,
   OperationEngine,
   ProblemError,
-  StoreConflictError,
+  toJson,
   type Logger,
   type Operation,
   type Repository,
@@ -36,7 +39,7 @@ import {
 } from '../../platform/index.js';
 import type { VimServices } from '../../vim/index.js';
 import type { VnfInstance } from '../instances/model.js';
-import { asJson, fromJson, type InstantiatedVnf, type VnfcPortRecord, type VnfcRecord, type VnfVirtualLinkRecord } from './model.js';
+import { type InstantiatedVnf, type VnfcPortRecord, type VnfcRecord, type VnfVirtualLinkRecord } from './model.js';
 import { countsAtLevel, plannedVnfcs, scaleChanges, scaleTarget, scaleToLevelTarget, type PlannedVnfc, type ScaleOutcome, type ScaleStatus } from './plan.js';
 import type { HealVnfRequest, InstantiateVnfRequest, OperateVnfRequest, ScaleVnfRequest, ScaleVnfToLevelRequest, TerminateVnfRequest } from './requests.js';
 import { VnfResources } from './resources.js';
@@ -119,12 +122,52 @@ export class VnfLifecycle {
     this.defineScale('SCALE', (flavour, info, request) => scaleTarget(flavour, info, request as unknown as ScaleVnfRequest));
     this.defineScale('SCALE_TO_LEVEL', (flavour, info, request) => scaleToLevelTarget(flavour, info, request as unknown as ScaleVnfToLevelRequest));
     this.defineHeal();
+    this.defineModifyInfo();
+  }
+
+  /**
+   * MODIFY_INFO (PATCH of the instance, SOL 003 clause 5.4.3.3.4): name, description, and the merge patches of
+   * metadata, extensions and vnfConfigurableProperties, in one step that keeps what it replaced for rollback.
+   */
+  private defineModifyInfo(): void {
+    const modifiable = ['vnfInstanceName', 'vnfInstanceDescription', 'metadata', 'extensions', 'vnfConfigurableProperties'] as const;
+    type Modifiable = Pick<VnfInstance, (typeof modifiable)[number]>;
+    this.engine.define('MODIFY_INFO', [
+      {
+        name: 'apply',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const patch = fromJson<VnfLcmInput>(ctx.input).request;
+          // A rerun finds the instance already changed: what it replaced is what the first run saved.
+          const previous = fromJson<Modifiable | undefined>(ctx.progress) ?? pick((await this.instanceOf(ctx.resourceId)).value);
+          await ctx.checkpoint(toJson(previous));
+          await this.changeInstance(ctx.resourceId, (instance) => {
+            const next = { ...instance };
+            if ('vnfInstanceName' in patch) next.vnfInstanceName = (patch.vnfInstanceName as string | null) ?? undefined;
+            if ('vnfInstanceDescription' in patch) next.vnfInstanceDescription = (patch.vnfInstanceDescription as string | null) ?? undefined;
+            for (const key of ['metadata', 'extensions', 'vnfConfigurableProperties'] as const) {
+              if (patch[key] !== undefined) next[key] = mergePatch(instance[key] ?? {}, patch[key]) as Record<string, unknown>;
+            }
+            return next;
+          });
+          return toJson(previous);
+        },
+        compensate: async (ctx, output) => {
+          const previous = fromJson<Modifiable | undefined>(output ?? ctx.progress);
+          if (previous === undefined) return;
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, ...previous }));
+        },
+      },
+    ]);
+    function pick(instance: VnfInstance): Modifiable {
+      return Object.fromEntries(modifiable.map((key) => [key, instance[key]])) as Modifiable;
+    }
   }
 
   /** Starts an operation on an instance: 409 with the occurrence in progress when there is one. */
   async start(type: VnfLcmOperationType, instance: VnfInstance, request: object, isAutomaticInvocation = false): Promise<Operation> {
     const input: VnfLcmInput = { vnfInstanceId: instance.id, isAutomaticInvocation, request: { ...request } };
-    return this.engine.start(type, instance.id, asJson(input), { tenantId: instance.tenantId });
+    return this.engine.start(type, instance.id, toJson(input), { tenantId: instance.tenantId });
   }
 
   /** Takes over what a process that died left under way, now and whenever a lease expires. */
@@ -244,14 +287,8 @@ export class VnfLifecycle {
 
   /** Writes the instance through a change function, retrying on concurrent writes. */
   private async changeInstance(vnfInstanceId: string, change: (instance: VnfInstance) => VnfInstance): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const { value, revision } = await this.instanceOf(vnfInstanceId);
-      try {
-        await this.options.instances.update(change(structuredClone(value)), revision);
-        return;
-      } catch (error) {
-        if (!(error instanceof StoreConflictError) || attempt >= 10) throw error;
-      }
+    if (!(await changeStored(this.options.instances, vnfInstanceId, (instance) => change(structuredClone(instance))))) {
+      throw new ProblemError(404, `VNF instance ${vnfInstanceId} no longer exists`);
     }
   }
 
@@ -302,7 +339,7 @@ export class VnfLifecycle {
             ...(level.level ? { instantiationLevelId: level.level.levelId } : {}),
             vnfcs: VnfLifecycle.granted(grant, planned),
           };
-          return asJson(output);
+          return toJson(output);
         },
         compensate: async (ctx) => {
           // Also after a grant step that failed half way: whatever it reserved is released.
@@ -314,7 +351,7 @@ export class VnfLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, flavour } = await context(ctx);
-          return asJson(await this.resources.createVirtualLinks(ctx.operationId, instance.tenantId, instance.id, flavour, request(ctx).extManagedVirtualLinks ?? []));
+          return toJson(await this.resources.createVirtualLinks(ctx.operationId, instance.tenantId, instance.id, flavour, request(ctx).extManagedVirtualLinks ?? []));
         },
         compensate: async (ctx) => {
           const { instance, flavour } = await context(ctx);
@@ -331,7 +368,7 @@ export class VnfLifecycle {
             ports[vnfc.id] = await this.resources.createPorts(ctx.operationId, instance.tenantId, vnfc, vnfc.hostId, flavour, linksOf(ctx), request(ctx).extVirtualLinks ?? []);
           }
           this.options.vim().portsChanged();
-          return asJson(ports);
+          return toJson(ports);
         },
         compensate: async (ctx) => {
           const { instance, flavour } = await context(ctx);
@@ -350,13 +387,13 @@ export class VnfLifecycle {
             records.map(async (vnfc) => {
               await this.resources.hostOf(vnfc);
               handed.add(vnfc.id);
-              await ctx.checkpoint(asJson([...handed]));
+              await ctx.checkpoint(toJson([...handed]));
               await this.resources.startVnfc(vnfc);
             }),
           );
           // As Nova waits for Neutron's vif-plugged: the VNFC is up once the switch has its ports.
           await this.resources.waitForBinding(records.flatMap((vnfc) => vnfc.ports.map((port) => port.portId)), ctx.signal);
-          return asJson(records);
+          return toJson(records);
         },
         compensate: async (ctx) => {
           const handed = new Set(fromJson<string[] | undefined>(ctx.progress) ?? []);
@@ -419,7 +456,7 @@ export class VnfLifecycle {
             removeResources: info.vnfcs.map((vnfc) => ({ id: vnfc.id, type: 'COMPUTE', vduId: vnfc.vduId, resource: { resourceId: vnfc.id, vimLevelResourceType: 'Domain' } })),
           });
           // What the operation removes, for its resourceChanges once the instance no longer holds them.
-          return asJson({ grantId: grant.id, vnfcs: info.vnfcs, virtualLinks: info.virtualLinks });
+          return toJson({ grantId: grant.id, vnfcs: info.vnfcs, virtualLinks: info.virtualLinks });
         },
       },
       {
@@ -527,7 +564,7 @@ export class VnfLifecycle {
             isAutomaticInvocation: fromJson<VnfLcmInput>(ctx.input).isAutomaticInvocation,
           });
           const output: VnfcsGrantOutput = { grantId: grant.id, vnfState: info.vnfState, vnfcs: info.vnfcs };
-          return asJson(output);
+          return toJson(output);
         },
       },
       {
@@ -603,7 +640,7 @@ export class VnfLifecycle {
             add: VnfLifecycle.granted(grant, add),
             remove,
           };
-          return asJson(output);
+          return toJson(output);
         },
         compensate: async (ctx) => {
           // Also after a grant step that failed half way: whatever it reserved is released.
@@ -658,7 +695,7 @@ export class VnfLifecycle {
             ports[vnfc.id] = await this.resources.createPorts(ctx.operationId, instance.tenantId, vnfc, vnfc.hostId, flavour, info.virtualLinks, info.extVirtualLinks);
           }
           this.options.vim().portsChanged();
-          return asJson(ports);
+          return toJson(ports);
         },
         compensate: async (ctx) => {
           const { instance, flavour } = await context(ctx);
@@ -674,7 +711,7 @@ export class VnfLifecycle {
           await Promise.all(records.map((vnfc) => this.resources.ensureVnfc(vnfc, running(ctx))));
           // A running VNFC is up once the switch has its ports; a stopped one has nothing on the switch yet.
           if (running(ctx)) await this.resources.waitForBinding(records.flatMap((vnfc) => vnfc.ports.map((port) => port.portId)), ctx.signal);
-          return asJson(records);
+          return toJson(records);
         },
         compensate: async (ctx) => {
           const records = await addedRecords(ctx);
@@ -742,7 +779,7 @@ export class VnfLifecycle {
             isAutomaticInvocation: fromJson<VnfLcmInput>(ctx.input).isAutomaticInvocation,
           });
           const output: VnfcsGrantOutput = { grantId: grant.id, vnfState: info.vnfState, vnfcs };
-          return asJson(output);
+          return toJson(output);
         },
       },
       {

@@ -1,5 +1,4 @@
 /** What the VNF lifecycle keeps on an instantiated VNF instance: enough to rebuild, remove or restore every resource. */
-import type { Json } from '../../platform/index.js';
 import type { VnfcSpec } from '../../vim/index.js';
 import type { ExtVirtualLinkData } from './requests.js';
 
@@ -47,13 +46,4 @@ export interface InstantiatedVnf {
   vnfcs: VnfcRecord[];
   virtualLinks: VnfVirtualLinkRecord[];
   extVirtualLinks: ExtVirtualLinkData[];
-}
-
-/** A value made of plain data, as the operation engine stores it. */
-export function asJson<T>(value: T): Json {
-  return JSON.parse(JSON.stringify(value)) as Json;
-}
-
-export function fromJson<T>(value: Json | undefined): T {
-  return value as unknown as T;
 }

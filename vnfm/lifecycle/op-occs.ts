@@ -1,8 +1,8 @@
 /** SOL 003 clause 5.5.2.13 VnfLcmOpOcc: an operation of the engine as the API shows it. */
 import { VIM_CONNECTION_ID } from '../../nfvo/index.js';
-import type { Json, Operation, ProblemDetails } from '../../platform/index.js';
+import { fromJson, type Json, type Operation, type ProblemDetails } from '../../platform/index.js';
 import { VNF_INSTANCES_PATH } from '../instances/model.js';
-import { fromJson, type VnfcRecord, type VnfVirtualLinkRecord } from './model.js';
+import type { VnfcRecord, VnfVirtualLinkRecord } from './model.js';
 
 export const VNF_LCM_OP_OCCS_PATH = '/vnflcm/v1/vnf_lcm_op_occs';
 

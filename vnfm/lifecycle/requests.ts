@@ -230,3 +230,25 @@ export const healVnfRequestSchema = {
     additionalParams: keyValuePairs,
   },
 } as const;
+
+/** SOL 003 clause 5.5.2.12 VnfInfoModificationRequest, for the attributes this VNFM lets a client change. */
+export interface VnfInfoModificationRequest {
+  vnfInstanceName?: string | null;
+  vnfInstanceDescription?: string | null;
+  metadata?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+  vnfConfigurableProperties?: Record<string, unknown>;
+}
+
+export const vnfInfoModificationRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    vnfInstanceName: { type: ['string', 'null'], maxLength: 255 },
+    vnfInstanceDescription: { type: ['string', 'null'], maxLength: 1024 },
+    metadata: keyValuePairs,
+    extensions: keyValuePairs,
+    vnfConfigurableProperties: keyValuePairs,
+  },
+} as const;

@@ -3,7 +3,7 @@
  * occurrence in `Location`), and the operation occurrences with retry, rollback and fail.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { absoluteUri, badRequest, CANCEL_MODE_SCHEMA, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type CancelMode, type Operation } from '../../platform/index.js';
+import { absoluteUri, badRequest, CANCEL_MODE_SCHEMA, checkIfMatch, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type CancelMode, type Operation } from '../../platform/index.js';
 import type { VnfInstance } from '../instances/model.js';
 import type { VnfInstanceService } from '../instances/routes.js';
 import { countsAtLevel } from './plan.js';
@@ -22,6 +22,8 @@ import {
   type ScaleVnfRequest,
   type ScaleVnfToLevelRequest,
   type TerminateVnfRequest,
+  vnfInfoModificationRequestSchema,
+  type VnfInfoModificationRequest,
 } from './requests.js';
 
 const TAGS = ['vnflcm'];
@@ -126,6 +128,17 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
         const instance = await instantiatedOf(request, request.params.vnfInstanceId);
         lifecycle.healedVnfcs(instance, request.body);
         return accepted(request, reply, await lifecycle.start('HEAL', instance, request.body));
+      },
+    );
+
+    scope.patch<InstanceParams & { Body: VnfInfoModificationRequest }>(
+      '/vnf_instances/:vnfInstanceId',
+      { schema: { tags: TAGS, summary: 'Modify VNF instance information (JSON Merge Patch)', params: instanceParams, body: vnfInfoModificationRequestSchema } },
+      async (request, reply) => {
+        const found = await service.instances.get(request.params.vnfInstanceId, tenantScope(request.principal));
+        if (!found) throw notFound(`No VNF instance ${request.params.vnfInstanceId}.`);
+        checkIfMatch(request, `VNF instance ${found.value.id}`, found.revision);
+        return accepted(request, reply, await lifecycle.start('MODIFY_INFO', found.value, request.body));
       },
     );
 

@@ -4,29 +4,27 @@
  *
  * An NS LCM operation occurrence is notified on each change of its SOL 005 state (clause 6.6.2.2): START on
  * entering PROCESSING (also after a retry) and ROLLING_BACK; RESULT on COMPLETED, FAILED_TEMP, FAILED and
- * ROLLED_BACK. The engine reports every step change, most of which leave that state as it was: the state last
- * notified for each occurrence is stored, in the same commit as the outbox entries, so that a state is notified
- * once, and a restart neither repeats one nor (with `catchUp`) misses the latest.
+ * ROLLED_BACK; `OccurrenceNotifier` notifies each state once, across restarts too.
  */
-import crypto from 'node:crypto';
 import {
   fromJson,
-  isSettled,
-  StoreConflictError,
   type CollectionSpec,
-  type Entity,
   type Logger,
   type NotificationOutbox,
   type Operation,
   type OperationEngine,
   type OperationState,
   type OperationStep,
-  type Repository,
   type Store,
   type Violation,
-  type Write,
 } from '../../../platform/index.js';
-import { matchesAny, outboxEntryFor, subscriptionsNotifiedFor } from '../../../platform/notifications/subscriptions.js';
+import {
+  OccurrenceNotifier,
+  type NotifiedOccurrenceRecord,
+  type OccurrenceFilterFacts,
+  type OccurrenceInstanceLookup,
+} from '../../../platform/notifications/occurrence-notifier.js';
+import { matchesAny } from '../../../platform/notifications/subscriptions.js';
 import { NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type InstantiateNsRequest, type NsInstance, type NsSapRecord, type NsVirtualLinkRecord, type NsVnffgRecord, type NsVnfRecord } from '../model.js';
 import {
   IDENTIFIER_CREATION_NOTIFICATION,
@@ -41,31 +39,20 @@ import {
   type NsLcmOpType,
   type NsLifecycleChangeNotificationsFilter,
   type NsVnfProfileFact,
-  type StoredNsLccnSubscription,
 } from './model.js';
 
 /** The outbox channel of NS lifecycle change notifications. */
 export const NS_LCM_NOTIFICATIONS_CHANNEL = 'nslcm';
 
 /** The state last notified for an NS LCM operation occurrence (keyed by its id). */
-export interface NotifiedNsOccurrence extends Entity {
-  state: OperationState;
-  /** `updatedAt` of the operation as notified: an older report of the operation is not notified after it. */
-  operationUpdatedAt: string;
-  /** The NS instance as last notified, for notifications that come after the instance was deleted. */
-  instance: NsInstanceFacts;
-}
+export type NotifiedNsOccurrence = NotifiedOccurrenceRecord<OperationState, NsInstanceFacts>;
 
 export const NS_LCM_NOTIFIED_OCCURRENCES: CollectionSpec = { name: 'nslcm_notified_op_occs', indexes: [] };
 
 /** What a notification about an operation occurrence is filtered on, besides the instance. */
-export interface NsOccurrenceFacts {
-  operationType: string;
-  state: OperationState;
-}
+export type NsOccurrenceFacts = OccurrenceFilterFacts<OperationState>;
 
 const START_STATES: readonly OperationState[] = ['PROCESSING', 'ROLLING_BACK'];
-const CATCH_UP_BATCH = 200;
 
 /** Filter attributes that only go with one notification type (SOL 005 clause 6.5.3.8). */
 const ATTRIBUTES_OF_TYPE: ReadonlyArray<{ type: NsLcmNotificationType; names: ReadonlyArray<keyof NsLifecycleChangeNotificationsFilter> }> = [
@@ -274,125 +261,49 @@ export async function instantiationOf(engine: OperationEngine, terminate: Operat
 // --- the notifier ------------------------------------------------------------------------------------------
 
 /** The NS instance by id, or undefined when it does not exist (any more). */
-export type NsInstanceLookup = (nsInstanceId: string) => Promise<NsInstance | undefined>;
+export type NsInstanceLookup = OccurrenceInstanceLookup<NsInstance>;
 
 export interface NsLcmNotificationsOptions {
   /** The VNF profiles of the instance's NSD (undefined when it cannot be read): for `vnfdIds` filters and `affectedVnf.vnfdId`. */
   vnfProfilesOf?: (instance: NsInstance) => Promise<readonly NsVnfProfileFact[] | undefined>;
 }
 
-export class NsLcmNotifications {
-  readonly subscriptions: Repository<StoredNsLccnSubscription>;
-  private readonly notified: Repository<NotifiedNsOccurrence>;
-  private readonly logger: Logger;
-  /** Per occurrence, the work under way: changes of one occurrence are notified in the order they were reported. */
-  private readonly queues = new Map<string, Promise<void>>();
-  private attached: { engine: OperationEngine; listener: (operation: Operation) => void; instanceOf: NsInstanceLookup } | undefined;
+interface NsLcmNotifierTypes {
+  instance: NsInstance;
+  facts: NsInstanceFacts;
+  state: OperationState;
+  filter: NsLifecycleChangeNotificationsFilter;
+  notificationType: NsLcmNotificationType;
+}
 
+/**
+ * SOL 005 clause 6.5.2.5 NsLcmOperationOccurrenceNotification, 6.5.2.6 NsIdentifierCreationNotification and
+ * 6.5.2.7 NsIdentifierDeletionNotification.
+ */
+export class NsLcmNotifications extends OccurrenceNotifier<NsLcmNotifierTypes> {
   constructor(
-    private readonly store: Store,
-    readonly outbox: NotificationOutbox,
+    store: Store,
+    outbox: NotificationOutbox,
     logger: Logger,
     private readonly options: NsLcmNotificationsOptions = {},
   ) {
-    this.subscriptions = store.collection<StoredNsLccnSubscription>(NS_LCM_SUBSCRIPTIONS);
-    this.notified = store.collection<NotifiedNsOccurrence>(NS_LCM_NOTIFIED_OCCURRENCES);
-    this.logger = logger.child({ component: 'nslcm-notifications' });
+    super(store, outbox, logger, {
+      subscriptions: NS_LCM_SUBSCRIPTIONS,
+      notified: NS_LCM_NOTIFIED_OCCURRENCES,
+      component: 'nslcm-notifications',
+      types: { occurrence: OPERATION_OCCURRENCE_NOTIFICATION, creation: IDENTIFIER_CREATION_NOTIFICATION, deletion: IDENTIFIER_DELETION_NOTIFICATION },
+      startStates: START_STATES,
+      instance: { name: 'nsInstance', path: NS_INSTANCES_PATH, described: 'NS instance' },
+      occurrence: { name: 'nsLcmOpOcc', path: NS_LCM_OP_OCCS_PATH, described: 'an NS LCM operation occurrence' },
+      subscriptionsPath: NS_LCM_SUBSCRIPTIONS_PATH,
+    });
   }
 
-  /** Notifies the occurrence's state if it is not the one last notified for it. */
-  operationChanged(operation: Operation, instance: NsInstance): Promise<void> {
-    return this.inOrder(operation.id, async () => this.notifyOperation(operation, await this.factsOf(instance)));
+  protected stateOf(operation: Operation): OperationState {
+    return operation.state;
   }
 
-  /** SOL 005 clause 6.5.2.6 NsIdentifierCreationNotification, committed on its own. */
-  async identifierCreated(instance: NsInstance): Promise<void> {
-    await this.commitAndWake(await this.identifierWrites(IDENTIFIER_CREATION_NOTIFICATION, instance));
-  }
-
-  /** SOL 005 clause 6.5.2.7 NsIdentifierDeletionNotification, committed on its own. */
-  async identifierDeleted(instance: NsInstance): Promise<void> {
-    await this.commitAndWake(await this.identifierWrites(IDENTIFIER_DELETION_NOTIFICATION, instance));
-  }
-
-  /** The outbox writes of an identifier notification, to commit with the creation or deletion itself (then `outbox.wake()`). */
-  async identifierWrites(type: typeof IDENTIFIER_CREATION_NOTIFICATION | typeof IDENTIFIER_DELETION_NOTIFICATION, instance: NsInstance): Promise<Write[]> {
-    const facts = await this.factsOf(instance);
-    const matching = (await subscriptionsNotifiedFor(this.subscriptions, facts.tenantId)).filter((subscription) => nsLccnFilterMatches(subscription.filter, type, facts));
-    if (matching.length === 0) return [];
-    // One id for the notification whatever the number of subscriptions it goes to.
-    const id = crypto.randomUUID();
-    const timeStamp = new Date().toISOString();
-    return this.outbox.enqueue(
-      matching.map((subscription) =>
-        outboxEntryFor(subscription, {
-          id,
-          notificationType: type,
-          subscriptionId: subscription.id,
-          timeStamp,
-          nsInstanceId: facts.id,
-          _links: {
-            nsInstance: { href: `${subscription.apiRoot}${NS_INSTANCES_PATH}/${facts.id}` },
-            subscription: { href: `${subscription.apiRoot}${NS_LCM_SUBSCRIPTIONS_PATH}/${subscription.id}` },
-          },
-        }),
-      ),
-    );
-  }
-
-  /**
-   * Notifies every change `engine` reports, with the NS instance `instanceOf` answers (or, for an instance
-   * deleted meanwhile, the facts last notified). Failures are logged; the engine never sees them.
-   */
-  attach(engine: OperationEngine, instanceOf: NsInstanceLookup): void {
-    this.detach();
-    const listener = (operation: Operation): void => {
-      this.inOrder(operation.id, () => this.notifyReported(operation, instanceOf)).catch((error: unknown) =>
-        this.logger.error({ err: error, nsLcmOpOccId: operation.id }, 'could not notify a change of an NS LCM operation occurrence'),
-      );
-    };
-    engine.on('changed', listener);
-    this.attached = { engine, listener, instanceOf };
-  }
-
-  detach(): void {
-    if (!this.attached) return;
-    this.attached.engine.off('changed', this.attached.listener);
-    this.attached = undefined;
-  }
-
-  /**
-   * After a restart: notifies the current state of occurrences whose change was persisted but not notified
-   * (the process stopped in between). Occurrences never notified are caught up only while unsettled, so that
-   * occurrences older than the subscriptions are not notified at all.
-   */
-  async catchUp(): Promise<void> {
-    const attached = this.attached;
-    if (!attached) return;
-    let after: string | undefined;
-    for (;;) {
-      const batch = await attached.engine.repository.query({ after, limit: CATCH_UP_BATCH });
-      for (const { value: operation } of batch) {
-        after = operation.id;
-        const notified = await this.notified.get(operation.id);
-        const behind = notified ? notified.value.state !== operation.state : !isSettled(operation.state);
-        if (!behind) continue;
-        await this.inOrder(operation.id, async () => {
-          // Read again in turn: a report queued before this one may have notified it meanwhile.
-          const current = await attached.engine.get(operation.id);
-          if (current) await this.notifyReported(current, attached.instanceOf);
-        }).catch((error: unknown) => this.logger.error({ err: error, nsLcmOpOccId: operation.id }, 'could not catch up on an NS LCM operation occurrence'));
-      }
-      if (batch.length < CATCH_UP_BATCH) return;
-    }
-  }
-
-  /** Resolves once the notifications reported so far are in the outbox (for shutdown and tests). */
-  async idle(): Promise<void> {
-    for (let round = 0; round < 100 && this.queues.size > 0; round += 1) await Promise.all([...this.queues.values()]);
-  }
-
-  private async factsOf(instance: NsInstance): Promise<NsInstanceFacts> {
+  protected async factsOf(instance: NsInstance): Promise<NsInstanceFacts> {
     let profiles: readonly NsVnfProfileFact[] | undefined;
     try {
       profiles = await this.options.vnfProfilesOf?.(instance);
@@ -402,104 +313,25 @@ export class NsLcmNotifications {
     return nsInstanceFactsOf(instance, profiles);
   }
 
-  /** Runs `work` after the work queued for the same occurrence; a failure does not stop what comes after. */
-  private inOrder(occurrenceId: string, work: () => Promise<void>): Promise<void> {
-    const run = (this.queues.get(occurrenceId) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.queues.set(occurrenceId, settled);
-    void settled.then(() => {
-      if (this.queues.get(occurrenceId) === settled) this.queues.delete(occurrenceId);
-    });
-    return run;
+  /** The VNF profiles first seen stay: the NSD may be gone by the time the occurrence ends. */
+  protected override withLastNotified(facts: NsInstanceFacts, last: NsInstanceFacts): NsInstanceFacts {
+    return facts.vnfProfiles === undefined && last.vnfProfiles !== undefined ? { ...facts, vnfProfiles: last.vnfProfiles } : facts;
   }
 
-  private async notifyReported(operation: Operation, instanceOf: NsInstanceLookup): Promise<void> {
-    const last = await this.notified.get(operation.id);
-    // Nothing to send for a state already notified: spares reading the instance and its NSD on every step change.
-    if (last && last.value.state === operation.state) return;
-    const instance = await instanceOf(operation.resourceId);
-    const facts = instance ? await this.factsOf(instance) : last?.value.instance;
-    if (!facts) {
-      this.logger.warn({ nsLcmOpOccId: operation.id, nsInstanceId: operation.resourceId }, 'the NS instance of an operation occurrence is unknown; not notified');
-      return;
-    }
-    // The VNF profiles first seen stay: the NSD may be gone by the time the occurrence ends.
-    if (facts.vnfProfiles === undefined && last?.value.instance.vnfProfiles !== undefined) facts.vnfProfiles = last.value.instance.vnfProfiles;
-    await this.notifyOperation(operation, facts);
+  protected matches(filter: NsLifecycleChangeNotificationsFilter | undefined, type: NsLcmNotificationType, instance: NsInstanceFacts, occurrence?: NsOccurrenceFacts): boolean {
+    return nsLccnFilterMatches(filter, type, instance, occurrence);
   }
 
-  private async notifyOperation(operation: Operation, instance: NsInstanceFacts): Promise<void> {
-    const state = operation.state;
-    const last = await this.notified.get(operation.id);
-    if (last && (last.value.state === state || operation.updatedAt < last.value.operationUpdatedAt)) return;
-    const record: NotifiedNsOccurrence = { id: operation.id, tenantId: operation.tenantId, state, operationUpdatedAt: operation.updatedAt, instance: structuredClone(instance) };
-    const writes = [
-      ...(await this.operationWrites(operation, instance)),
-      last ? this.notified.updateWrite(record, last.revision) : this.notified.insertWrite(record),
-    ];
-    try {
-      await this.store.commit(writes);
-    } catch (error) {
-      // Another engine sharing the store notified this occurrence first.
-      if (error instanceof StoreConflictError && error.collection === NS_LCM_NOTIFIED_OCCURRENCES.name) return;
-      throw error;
-    }
-    this.outbox.wake();
-  }
-
-  /** SOL 005 clause 6.5.2.5 NsLcmOperationOccurrenceNotification to each matching subscription. */
-  private async operationWrites(operation: Operation, instance: NsInstanceFacts): Promise<Write[]> {
-    const state = operation.state;
-    const occurrence: NsOccurrenceFacts = { operationType: operation.kind, state };
-    const matching = (await subscriptionsNotifiedFor(this.subscriptions, instance.tenantId)).filter((subscription) =>
-      nsLccnFilterMatches(subscription.filter, OPERATION_OCCURRENCE_NOTIFICATION, instance, occurrence),
-    );
-    if (matching.length === 0) return [];
-    const notificationStatus = START_STATES.includes(state) ? 'START' : 'RESULT';
-    const body: Record<string, unknown> = {
-      nsInstanceId: operation.resourceId,
-      nsLcmOpOccId: operation.id,
-      operation: operation.kind,
-      notificationType: OPERATION_OCCURRENCE_NOTIFICATION,
-      timeStamp: new Date().toISOString(),
-      notificationStatus,
-      operationState: state,
-      isAutomaticInvocation: false,
-    };
-    if (notificationStatus === 'RESULT') {
-      const instantiation = operation.kind === 'TERMINATE' && this.attached ? await instantiationOf(this.attached.engine, operation) : undefined;
+  protected async occurrenceDetails(operation: Operation, status: 'START' | 'RESULT', instance: NsInstanceFacts): Promise<Record<string, unknown>> {
+    const details: Record<string, unknown> = { isAutomaticInvocation: false };
+    if (status === 'RESULT') {
+      const instantiation = operation.kind === 'TERMINATE' && this.engine ? await instantiationOf(this.engine, operation) : undefined;
       const changes = nsLcmResourceChanges(operation, { nsInstanceName: instance.nsInstanceName, vnfProfiles: instance.vnfProfiles, instantiation });
-      if (changes.affectedVnfs.length > 0) body.affectedVnf = changes.affectedVnfs;
-      if (changes.affectedVls.length > 0) body.affectedVl = changes.affectedVls;
-      if (changes.affectedVnffgs.length > 0) body.affectedVnffg = changes.affectedVnffgs;
-      if (changes.affectedSaps.length > 0) body.affectedSap = changes.affectedSaps;
+      if (changes.affectedVnfs.length > 0) details.affectedVnf = changes.affectedVnfs;
+      if (changes.affectedVls.length > 0) details.affectedVl = changes.affectedVls;
+      if (changes.affectedVnffgs.length > 0) details.affectedVnffg = changes.affectedVnffgs;
+      if (changes.affectedSaps.length > 0) details.affectedSap = changes.affectedSaps;
     }
-    if (state === 'FAILED_TEMP' || state === 'FAILED') {
-      const error = operation.error;
-      body.error = error
-        ? { type: 'about:blank', title: error.title, status: error.status, detail: error.detail, ...(error.step ? { step: error.step } : {}) }
-        : { type: 'about:blank', title: 'Operation failed', status: 500, detail: `The ${operation.kind} operation failed.` };
-    }
-    const id = crypto.randomUUID();
-    return this.outbox.enqueue(
-      matching.map((subscription) =>
-        outboxEntryFor(subscription, {
-          id,
-          ...body,
-          subscriptionId: subscription.id,
-          _links: {
-            nsInstance: { href: `${subscription.apiRoot}${NS_INSTANCES_PATH}/${operation.resourceId}` },
-            subscription: { href: `${subscription.apiRoot}${NS_LCM_SUBSCRIPTIONS_PATH}/${subscription.id}` },
-            nsLcmOpOcc: { href: `${subscription.apiRoot}${NS_LCM_OP_OCCS_PATH}/${operation.id}` },
-          },
-        }),
-      ),
-    );
-  }
-
-  private async commitAndWake(writes: Write[]): Promise<void> {
-    if (writes.length === 0) return;
-    await this.store.commit(writes);
-    this.outbox.wake();
+    return details;
   }
 }
