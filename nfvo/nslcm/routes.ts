@@ -14,8 +14,7 @@ import {
   replyCreated,
   StoreConflictError,
   tenantScope,
-  CANCEL_MODE_SCHEMA,
-  type CancelMode,
+  registerOccurrenceTasks,
   type Json,
   type Operation,
   type Repository,
@@ -356,27 +355,13 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
       return nsLcmOpOccView(operation, apiRoot(request), instantiation);
     });
 
-    for (const action of ['retry', 'rollback'] as const) {
-      scope.post<OccurrenceParams>(`/ns_lcm_op_occs/:nsLcmOpOccId/${action}`, { schema: { tags: TAGS, summary: `${action} a failed NS operation`, params: occurrenceParams } }, async (request, reply) => {
-        const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
-        await (action === 'retry' ? lifecycle.engine.retry(operation.id) : lifecycle.engine.rollback(operation.id));
-        return reply.code(202).send();
-      });
-    }
-
-    scope.post<OccurrenceParams & { Body: { cancelMode: CancelMode } | undefined }>(
-      '/ns_lcm_op_occs/:nsLcmOpOccId/cancel',
-      { schema: { tags: TAGS, summary: 'Cancel an NS operation in progress', params: occurrenceParams, body: CANCEL_MODE_SCHEMA } },
-      async (request, reply) => {
-        const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
-        await lifecycle.engine.cancel(operation.id, request.body?.cancelMode ?? 'GRACEFUL');
-        return reply.code(202).send();
-      },
-    );
-
-    scope.post<OccurrenceParams>('/ns_lcm_op_occs/:nsLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed NS operation as finally failed', params: occurrenceParams } }, async (request) => {
-      const operation = await occurrenceOf(request, request.params.nsLcmOpOccId);
-      return nsLcmOpOccView(await lifecycle.engine.fail(operation.id), apiRoot(request));
+    registerOccurrenceTasks(scope, {
+      path: '/ns_lcm_op_occs',
+      param: 'nsLcmOpOccId',
+      tags: TAGS,
+      engine: lifecycle.engine,
+      occurrenceOf,
+      view: (operation, request) => nsLcmOpOccView(operation, apiRoot(request)),
     });
   };
 }

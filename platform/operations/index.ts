@@ -39,3 +39,4 @@ export {
   type StepError,
   type StepStatus,
 } from './model.js';
+export { registerOccurrenceTasks, type OccurrenceTasksOptions } from './tasks.js';

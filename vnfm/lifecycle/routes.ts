@@ -3,7 +3,7 @@
  * occurrence in `Location`), and the operation occurrences with retry, rollback and fail.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { absoluteUri, badRequest, CANCEL_MODE_SCHEMA, checkIfMatch, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type CancelMode, type Operation } from '../../platform/index.js';
+import { absoluteUri, badRequest, checkIfMatch, registerOccurrenceTasks, conflict, listPage, listQuerySchema, notFound, ProblemError, tenantScope, type Operation } from '../../platform/index.js';
 import type { VnfInstance } from '../instances/model.js';
 import type { VnfInstanceService } from '../instances/routes.js';
 import { countsAtLevel } from './plan.js';
@@ -159,27 +159,13 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
       vnfLcmOpOccView(await occurrenceOf(request, request.params.vnfLcmOpOccId), apiRoot(request)),
     );
 
-    for (const action of ['retry', 'rollback'] as const) {
-      scope.post<OccurrenceParams>(`/vnf_lcm_op_occs/:vnfLcmOpOccId/${action}`, { schema: { tags: TAGS, summary: `${action} a failed operation`, params: occurrenceParams } }, async (request, reply) => {
-        const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
-        await (action === 'retry' ? lifecycle.engine.retry(operation.id) : lifecycle.engine.rollback(operation.id));
-        return reply.code(202).send();
-      });
-    }
-
-    scope.post<OccurrenceParams & { Body: { cancelMode: CancelMode } | undefined }>(
-      '/vnf_lcm_op_occs/:vnfLcmOpOccId/cancel',
-      { schema: { tags: TAGS, summary: 'Cancel an operation in progress', params: occurrenceParams, body: CANCEL_MODE_SCHEMA } },
-      async (request, reply) => {
-        const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
-        await lifecycle.engine.cancel(operation.id, request.body?.cancelMode ?? 'GRACEFUL');
-        return reply.code(202).send();
-      },
-    );
-
-    scope.post<OccurrenceParams>('/vnf_lcm_op_occs/:vnfLcmOpOccId/fail', { schema: { tags: TAGS, summary: 'Mark a failed operation as finally failed', params: occurrenceParams } }, async (request) => {
-      const operation = await occurrenceOf(request, request.params.vnfLcmOpOccId);
-      return vnfLcmOpOccView(await lifecycle.engine.fail(operation.id), apiRoot(request));
+    registerOccurrenceTasks(scope, {
+      path: '/vnf_lcm_op_occs',
+      param: 'vnfLcmOpOccId',
+      tags: TAGS,
+      engine: lifecycle.engine,
+      occurrenceOf,
+      view: (operation, request) => vnfLcmOpOccView(operation, apiRoot(request)),
     });
   };
 }
