@@ -85,7 +85,7 @@ describe('VNFD model of the Tacker-shaped package', () => {
         { cpId: 'VDU1_CP1', vduId: 'VDU1', order: 0, vnicType: 'normal', bitrateRequirement: undefined, virtualLinkId: 'internalVL1' },
         { cpId: 'VDU1_CP2', vduId: 'VDU1', order: 1, vnicType: 'normal', bitrateRequirement: 1000000, virtualLinkId: undefined },
       ],
-      extCps: [{ cpId: 'VDU1_CP2', internalCpId: 'VDU1_CP2', virtualLinkId: undefined }],
+      extCps: [{ cpId: 'VDU1_CP2', internalCpId: 'VDU1_CP2', virtualLinkId: undefined, requirement: 'virtual_link_external' }],
       virtualLinks: [{ virtualLinkId: 'internalVL1', layerProtocols: ['ipv4'], cidr: '198.18.10.0/24' }],
       scalingAspects: [
         {
@@ -168,7 +168,7 @@ describe('VNFD model of the Tacker-shaped package', () => {
     const flavour = valueOf(result).vnfd.flavours[0];
     expect(flavour?.extCps).toEqual([
       { cpId: 'ext_cp', internalCpId: undefined, virtualLinkId: 'internalVL1' },
-      { cpId: 'VDU1_CP2', internalCpId: 'VDU1_CP2', virtualLinkId: undefined },
+      { cpId: 'VDU1_CP2', internalCpId: 'VDU1_CP2', virtualLinkId: undefined, requirement: 'virtual_link_external' },
     ]);
     expect(flavour?.affinityRules[0]).toEqual({ ruleId: 'together', kind: 'affinity', scope: 'nfvi-node', vduIds: ['VDU1'] });
     expect(result.ok && result.warnings.map((warning) => [warning.code, warning.message])).toEqual([

@@ -118,7 +118,8 @@ describe('Traffic Steering port chains', () => {
     const [a, b] = [await server.port(), await server.port()];
     expectRefusal(await post('port_chains', { port_chain: { ports: { [a]: [`${b}|`] } } }), 400, 'InvalidInput', `/port_chain/ports/${a}/0`);
     expectRefusal(await post('port_chains', { port_chain: { ports: { [`${a}|x|y`]: [b] } } }), 400, 'InvalidInput');
-    expectRefusal(await post('port_chains', { port_chain: { ports: { [a]: [a] } } }), 400, 'InvalidInput');
+    // One port in two hops; a one-armed function (ingress and egress the same port) is one hop and allowed.
+    expectRefusal(await post('port_chains', { port_chain: { ports: { [a]: [b], [b]: [a] } } }), 400, 'InvalidInput');
     expectRefusal(await post('port_chains', { port_chain: { ports: { [a]: [b, b] } } }), 400, 'HTTPBadRequest', `/port_chain/ports/${a}`);
     expectRefusal(await post('port_chains', { port_chain: { ports: {} } }), 400, 'HTTPBadRequest', '/port_chain/ports');
     expectRefusal(await post('port_chains', { port_chain: { ports: { [a]: ['no-such-port'] } } }), 404, 'PortNotFound');

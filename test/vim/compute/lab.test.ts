@@ -104,7 +104,7 @@ describe('lab compute driver: VNFCs as namespaces on a harness Open vSwitch', ()
       ports: [{ kind: 'sriov-vf', portId: randomUUID(), cpId: 'cp-vf', mac: 'fa:16:3e:07:00:09', vlan: 10 }],
     });
     await expect(driver.define(spec)).rejects.toMatchObject({
-      problem: { kind: 'invalid-spec', problems: ['port cp-vf: the lab plugs virtio ports only, not sriov-vf'] },
+      problem: { kind: 'invalid-spec', problems: ['port cp-vf: the lab plugs virtio ports and VFs with a representor bridge only, not sriov-vf'] },
     });
   });
 
