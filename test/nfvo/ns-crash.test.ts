@@ -38,9 +38,9 @@ afterAll(async () => {
   await ovs?.stop();
 });
 
-/** Runs the product in a child until it kills itself at `killAt`. */
-async function instantiateUntilKilled(killAt: string, nsInstanceId: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, killAt, nsInstanceId], {
+/** Runs the product in a child until it kills itself at `killAt` of the task. */
+async function runUntilKilled(killAt: string, nsInstanceId: string, task: 'instantiate' | 'terminate' = 'instantiate'): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, killAt, nsInstanceId, task], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -59,6 +59,20 @@ async function instantiateUntilKilled(killAt: string, nsInstanceId: string): Pro
   if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed at ${killAt}: ${errors}`);
 }
 
+/** Nothing of the NS is left: claims, ports, networks, chains, VNF instances, tap ports, chain flows, groups. */
+async function expectNothingLeft(running: LifecycleLab, baselineNetworks: number): Promise<void> {
+  expect(await running.vim.scheduler.claimsOf({ hostId: running.hostId })).toEqual([]);
+  expect(((await running.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
+  expect(((await running.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(baselineNetworks);
+  expect(((await running.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
+  expect(((await running.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
+  const dump = await eventually(async () => {
+    const current = await running.switchDump();
+    return current && current.groups.length === 0 && !current.flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? current : undefined;
+  }, 20_000, 'the chain to leave the switch');
+  expect(dump.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
+}
+
 describe('NS instantiate survives the orchestrator being killed', () => {
   for (const killAt of KILL_POINTS) {
     it(`resumes after a SIGKILL at ${killAt}, completes, and terminates leaving nothing`, async () => {
@@ -68,7 +82,7 @@ describe('NS instantiate survives the orchestrator being killed', () => {
       await lab.stopKeepingData();
       lab = undefined;
 
-      await instantiateUntilKilled(killAt, nsId);
+      await runUntilKilled(killAt, nsId);
 
       lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
       // The occurrence was persisted before any step ran: it is there whenever the process died.
@@ -86,16 +100,35 @@ describe('NS instantiate survives the orchestrator being killed', () => {
 
       const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
       expect((await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000)).operationState).toBe('COMPLETED');
-      expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
-      expect(((await lab.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
-      expect(((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(baselineNetworks);
-      expect(((await lab.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
-      expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
-      const dump = await eventually(async () => {
-        const current = await lab?.switchDump();
-        return current && current.groups.length === 0 && !current.flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? current : undefined;
-      }, 20_000, 'the chain to leave the switch');
-      expect(dump.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
+      await expectNothingLeft(lab, baselineNetworks);
+      expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+      await lab.stopKeepingData();
+      lab = undefined;
+    }, 180_000);
+  }
+});
+
+describe('NS terminate survives the orchestrator being killed', () => {
+  for (const killAt of ['ns:vnffgs', 'vnf:stop', 'vnf:ports', 'ns:vnfs', 'ns:saps', 'ns:virtual-links']) {
+    it(`resumes a terminate after a SIGKILL at ${killAt} and leaves nothing`, async () => {
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      const baselineNetworks = ((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length;
+      const nsId = String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: `crash-terminate-${killAt}`, nsDescription: '' })).json.id);
+      const instantiation = await lab.task(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default' });
+      expect((await lab.settled(`${NS_OCCS}/${instantiation}`, 120_000)).operationState).toBe('COMPLETED');
+      await lab.stopKeepingData();
+      lab = undefined;
+
+      await runUntilKilled(killAt, nsId, 'terminate');
+
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      const occurrences = (await lab.api.get(`${NS_OCCS}?filter=(eq,nsInstanceId,${nsId});(eq,lcmOperationType,TERMINATE)`)).json as unknown as Json[];
+      expect(occurrences).toHaveLength(1);
+      const occurrenceId = String(occurrences[0]?.id);
+      const resumed = await lab.settled(`${NS_OCCS}/${occurrenceId}`, 120_000);
+      if (resumed.operationState !== 'COMPLETED') throw new Error(`not resumed: ${JSON.stringify((await lab.api.get(`${NS_OCCS}/${occurrenceId}`)).json.error)}`);
+      expect((await lab.api.get(`${NS}/${nsId}`)).json.nsState).toBe('NOT_INSTANTIATED');
+      await expectNothingLeft(lab, baselineNetworks);
       expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
       await lab.stopKeepingData();
       lab = undefined;
