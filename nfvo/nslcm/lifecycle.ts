@@ -463,10 +463,10 @@ export class NsLifecycle {
   }
 
   /**
-   * UPDATE (SOL 005 UpdateNsRequest), for the update types that change what runs without new resources:
-   * ADD_VNFFG (a forwarding graph of the NSD programmed again), REMOVE_VNFFG, OPERATE_VNF (VNFs started or
-   * stopped through the VNFM). `apply` -> `finalize`; rollback undoes `apply` (chains put back or removed, VNFs
-   * returned to their state).
+   * UPDATE (SOL 005 UpdateNsRequest): ADD_VNFFG (a forwarding graph of the NSD programmed again),
+   * REMOVE_VNFFG, OPERATE_VNF (VNFs started or stopped through the VNFM), ADD_VNF (instantiated VNF instances
+   * of the tenant join the NS), REMOVE_VNF (VNFs terminated and deleted). `apply` -> `finalize`; rollback undoes
+   * `apply` (chains put back or removed, VNFs returned to their state), except for REMOVE_VNF, which is retried.
    */
   private defineUpdate(): void {
     type Ctx = StepContext;
@@ -493,25 +493,40 @@ export class NsLifecycle {
         run: async (ctx) => {
           const body = request(ctx);
           const instance = await this.instanceOf(ctx.resourceId);
+          const membership = { vnfs: instance.vnfs, vnffgs: instance.vnffgs };
           if (body.updateType === 'OPERATE_VNF') {
             await operateAll(body.operateVnfData ?? [], false);
-            return toJson(instance.vnffgs);
+            return toJson(membership);
+          }
+          if (body.updateType === 'ADD_VNF') {
+            return toJson({ ...membership, vnfs: [...instance.vnfs, ...(body.addVnfInstance ?? []).map((item) => ({ vnfProfileId: item.vnfProfileId, vnfInstanceId: item.vnfInstanceId }))] });
+          }
+          if (body.updateType === 'REMOVE_VNF') {
+            const removed = new Set(body.removeVnfInstanceId ?? []);
+            const outcomes = await Promise.allSettled([...removed].map((vnfInstanceId) => this.removeVnf(vnfInstanceId)));
+            const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+            if (failure) throw failure.reason;
+            return toJson({ ...membership, vnfs: instance.vnfs.filter((vnf) => !removed.has(vnf.vnfInstanceId)) });
           }
           if (body.updateType === 'REMOVE_VNFFG') {
             const removed = new Set(body.removeVnffg ?? []);
             for (const record of instance.vnffgs.filter((item) => removed.has(`${instance.id}/${item.vnffgdId}`))) await this.options.chains().remove(record.portChainId);
-            return toJson(instance.vnffgs.filter((item) => !removed.has(`${instance.id}/${item.vnffgdId}`)));
+            return toJson({ ...membership, vnffgs: instance.vnffgs.filter((item) => !removed.has(`${instance.id}/${item.vnffgdId}`)) });
           }
           const added = new Set((body.addVnffg ?? []).map((item) => item.vnffgdId));
           const records = await this.chainSpecs(ctx.operationId, instance, await this.nsdOf(instance), instance.vnfs, instance.virtualLinks, added);
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
-          return toJson([...instance.vnffgs, ...records]);
+          return toJson({ ...membership, vnffgs: [...instance.vnffgs, ...records] });
         },
         compensate: async (ctx) => {
           const body = request(ctx);
           const instance = await this.instanceOf(ctx.resourceId);
           if (body.updateType === 'OPERATE_VNF') {
             await operateAll(body.operateVnfData ?? [], true);
+          } else if (body.updateType === 'ADD_VNF') {
+            // The NS record is written by `finalize` only: nothing to undo.
+          } else if (body.updateType === 'REMOVE_VNF') {
+            throw new ProblemError(409, 'the removed VNFs were terminated and deleted: a REMOVE_VNF that failed is retried, not rolled back');
           } else if (body.updateType === 'REMOVE_VNFFG') {
             for (const record of instance.vnffgs) await this.options.chains().ensure(record.portChainId, record.spec);
           } else {
@@ -526,8 +541,8 @@ export class NsLifecycle {
         name: 'finalize',
         onRestart: 'resume',
         run: async (ctx) => {
-          const vnffgs = fromJson<NsVnffgRecord[]>(ctx.outputs['apply']);
-          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, vnffgs }));
+          const { vnfs, vnffgs } = fromJson<{ vnfs: NsVnfRecord[]; vnffgs: NsVnffgRecord[] }>(ctx.outputs['apply']);
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, vnfs, vnffgs }));
         },
       },
     ]);

@@ -87,7 +87,9 @@ export interface OperateVnfData {
 
 /** SOL 005 clause 6.5.2.12 UpdateNsRequest, for the update types this NFVO carries out. */
 export interface UpdateNsRequest {
-  updateType: 'ADD_VNFFG' | 'REMOVE_VNFFG' | 'OPERATE_VNF';
+  updateType: 'ADD_VNFFG' | 'REMOVE_VNFFG' | 'OPERATE_VNF' | 'ADD_VNF' | 'REMOVE_VNF';
+  addVnfInstance?: Array<{ vnfInstanceId: string; vnfProfileId: string }>;
+  removeVnfInstanceId?: string[];
   addVnffg?: Array<{ vnffgdId: string; vnffgName?: string; description?: string }>;
   /** vnffgInfo ids, as the NS instance shows them. */
   removeVnffg?: string[];
@@ -95,7 +97,7 @@ export interface UpdateNsRequest {
   updateTime?: string;
 }
 
-export const UPDATE_TYPES = ['ADD_VNFFG', 'REMOVE_VNFFG', 'OPERATE_VNF'] as const;
+export const UPDATE_TYPES = ['ADD_VNFFG', 'REMOVE_VNFFG', 'OPERATE_VNF', 'ADD_VNF', 'REMOVE_VNF'] as const;
 
 export const updateNsRequestSchema = {
   type: 'object',
@@ -105,6 +107,8 @@ export const updateNsRequestSchema = {
     updateType: { type: 'string', minLength: 1 },
     addVnffg: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'object', required: ['vnffgdId'], properties: { vnffgdId: identifier, vnffgName: { type: 'string' }, description: { type: 'string' } } } },
     removeVnffg: { type: 'array', minItems: 1, maxItems: 16, items: identifier },
+    addVnfInstance: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'object', required: ['vnfInstanceId', 'vnfProfileId'], properties: { vnfInstanceId: identifier, vnfProfileId: identifier } } },
+    removeVnfInstanceId: { type: 'array', minItems: 1, maxItems: 64, items: identifier },
     operateVnfData: {
       type: 'array',
       minItems: 1,

@@ -46,7 +46,12 @@ import {
 type BodyViolation = { pointer: string; message: string; in: 'body' };
 
 /** What makes an update impossible before it starts: an update type we do not carry out, unknown graphs or VNFs. */
-async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lifecycle: NsLifecycle): Promise<BodyViolation[]> {
+/** Every port a forwarding graph of the NS steers through. */
+function chainPorts(instance: NsInstance): Set<string | undefined> {
+  return new Set(instance.vnffgs.flatMap((record) => record.spec.hops.flatMap((hop) => [hop.ingress, hop.egress, hop.ingressBackup, hop.egressBackup])));
+}
+
+async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lifecycle: NsLifecycle, vnfm: () => VnfManager): Promise<BodyViolation[]> {
   const violations: BodyViolation[] = [];
   const violation = (pointer: string, message: string) => violations.push({ pointer, message, in: 'body' });
   if (!(UPDATE_TYPES as readonly string[]).includes(body.updateType)) {
@@ -65,6 +70,23 @@ async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lif
     if (!body.removeVnffg) violation('/removeVnffg', 'REMOVE_VNFFG needs removeVnffg');
     for (const [index, id] of (body.removeVnffg ?? []).entries()) {
       if (!instance.vnffgs.some((record) => `${instance.id}/${record.vnffgdId}` === id)) violation(`/removeVnffg/${index}`, `the NS has no VNFFG instance ${id}`);
+    }
+  }
+  if (body.updateType === 'ADD_VNF') {
+    if (!body.addVnfInstance) violation('/addVnfInstance', 'ADD_VNF needs addVnfInstance');
+    for (const [index, item] of (body.addVnfInstance ?? []).entries()) {
+      const vnf = (await vnfm().instances.instances.get(item.vnfInstanceId, instance.tenantId))?.value;
+      if (vnf?.instantiationState !== 'INSTANTIATED') violation(`/addVnfInstance/${index}/vnfInstanceId`, `VNF instance ${item.vnfInstanceId} is not an INSTANTIATED VNF of the tenant`);
+      else if (instance.vnfs.some((member) => member.vnfInstanceId === item.vnfInstanceId)) violation(`/addVnfInstance/${index}/vnfInstanceId`, `VNF instance ${item.vnfInstanceId} is already part of the NS`);
+    }
+  }
+  if (body.updateType === 'REMOVE_VNF') {
+    if (!body.removeVnfInstanceId) violation('/removeVnfInstanceId', 'REMOVE_VNF needs removeVnfInstanceId');
+    for (const [index, vnfInstanceId] of (body.removeVnfInstanceId ?? []).entries()) {
+      const member = instance.vnfs.find((vnf) => vnf.vnfInstanceId === vnfInstanceId);
+      const chained = member && (await vnfm().instances.instances.get(vnfInstanceId))?.value.instantiatedVnfInfo?.vnfcs.some((vnfc) => vnfc.ports.some((port) => chainPorts(instance).has(port.portId)));
+      if (!member) violation(`/removeVnfInstanceId/${index}`, `VNF instance ${vnfInstanceId} is not part of the NS`);
+      else if (chained) violation(`/removeVnfInstanceId/${index}`, `VNF ${member.vnfProfileId} is a position of a forwarding graph: remove the graph (REMOVE_VNFFG) first`);
     }
   }
   if (body.updateType === 'OPERATE_VNF') {
@@ -282,11 +304,11 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
 
     scope.post<InstanceParams & { Body: UpdateNsRequest }>(
       '/ns_instances/:nsInstanceId/update',
-      { schema: { tags: TAGS, summary: 'Update an NS (ADD_VNFFG, REMOVE_VNFFG, OPERATE_VNF)', params: instanceParams, body: updateNsRequestSchema } },
+      { schema: { tags: TAGS, summary: 'Update an NS (ADD_VNF, REMOVE_VNF, OPERATE_VNF, ADD_VNFFG, REMOVE_VNFFG)', params: instanceParams, body: updateNsRequestSchema } },
       async (request, reply) => {
         const instance = await instanceOf(request, request.params.nsInstanceId);
         if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
-        const violations = await updateViolations(instance, request.body, lifecycle);
+        const violations = await updateViolations(instance, request.body, lifecycle, vnfm);
         if (violations.length > 0) throw new ProblemError(422, `The update cannot be applied to NS instance ${instance.id}.`, { violations });
         return accepted(request, reply, await lifecycle.start('UPDATE', instance, request.body));
       },
@@ -301,7 +323,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
         const violations: BodyViolation[] = [];
         if (request.body.scaleType === 'SCALE_NS') violations.push({ pointer: '/scaleType', message: 'the NSD defines no NS scaling aspect: scale its VNFs (SCALE_VNF)', in: 'body' });
         if (request.body.scaleType === 'SCALE_VNF' && !request.body.scaleVnfData) violations.push({ pointer: '/scaleVnfData', message: 'SCALE_VNF needs scaleVnfData', in: 'body' });
-        const chained = new Set(instance.vnffgs.flatMap((record) => record.spec.hops.flatMap((hop) => [hop.ingress, hop.egress, hop.ingressBackup, hop.egressBackup])));
+        const chained = chainPorts(instance);
         for (const [index, item] of (request.body.scaleVnfData ?? []).entries()) {
           const pointer = `/scaleVnfData/${index}`;
           const vnf = instance.vnfs.find((candidate) => candidate.vnfInstanceId === item.vnfInstanceId);

@@ -124,6 +124,21 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     expect(healed.operationState).toBe('COMPLETED');
     expect(await dpiState()).toBe('running');
 
+    // REMOVE_VNF: the DPI terminated and deleted; ADD_VNF: a DPI instantiated on its own joins the NS (and goes with it).
+    const removal2 = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'REMOVE_VNF', removeVnfInstanceId: [dpi.id] })}`);
+    expect(removal2.operationState).toBe('COMPLETED');
+    expect(((await lab.api.get(`${NS}/${nsId}`)).json.vnfInstance as Json[]).map((vnf) => vnf.vnfProfileId).sort()).toEqual(['fw', 'lb']);
+    expect((await lab.api.get(`/vnflcm/v1/vnf_instances/${String(dpi.id)}`)).status).toBe(404);
+    expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(3);
+    const standalone = await lab.createVnf('d0497454-f447-4d60-9203-2d5331166b24', 'dpi-standalone');
+    expect((await lab.settled(`/vnflcm/v1/vnf_lcm_op_occs/${await lab.task(`/vnflcm/v1/vnf_instances/${standalone}/instantiate`, { flavourId: 'default' })}`)).operationState).toBe('COMPLETED');
+    const joined = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'ADD_VNF', addVnfInstance: [{ vnfInstanceId: standalone, vnfProfileId: 'dpi' }] })}`);
+    expect(joined.operationState).toBe('COMPLETED');
+    expect(((await lab.api.get(`${NS}/${nsId}`)).json.vnfInstance as Json[]).map((vnf) => vnf.id)).toContain(standalone);
+    const removeChained = await lab.api.post(`${NS}/${nsId}/update`, { updateType: 'REMOVE_VNF', removeVnfInstanceId: [fwId] });
+    expect(removeChained.status).toBe(422);
+    expect(removeChained.json.violations).toEqual([expect.objectContaining({ pointer: '/removeVnfInstanceId/0' })]);
+
     const cancelSettled = await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'FORCEFUL' });
     expect(cancelSettled.status).toBe(409);
     expect((await lab.api.post(`${NS_OCCS}/${occurrenceId}/cancel`, { cancelMode: 'SOON' })).status).toBe(400);
