@@ -13,39 +13,11 @@ import {
   type ResourceClaim,
   type StepDefinition,
 } from '../../../platform/operations/index.js';
+import { gate, within } from '../../support/gate.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 
 const WAIT_MS = 5000;
 
-interface Gate {
-  entered: Promise<void>;
-  open(): void;
-  wait(): Promise<void>;
-}
-
-/** A point a step stops at until the test opens it; `entered` resolves once the step got there. */
-function gate(): Gate {
-  let enter: () => void = () => undefined;
-  let release: () => void = () => undefined;
-  const entered = new Promise<void>((resolve) => (enter = resolve));
-  const opened = new Promise<void>((resolve) => (release = resolve));
-  return {
-    entered,
-    open: () => release(),
-    wait: () => {
-      enter();
-      return opened;
-    },
-  };
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
