@@ -10,6 +10,7 @@ import { BackgroundWork } from './background.js';
 import type { SteeredChains } from '../sfc/index.js';
 import type { VnfManager } from '../vnfm/index.js';
 import { Grants } from './grants/grants.js';
+import { GRANT_API, grantRoutes } from './grants/routes.js';
 import { NsLifecycle } from './nslcm/lifecycle.js';
 import { NS_INSTANCES, type NsInstance } from './nslcm/model.js';
 import { nsLifecycleRoutes } from './nslcm/routes.js';
@@ -58,12 +59,15 @@ export interface NfvoModule extends ProductModule {
   grants(): Grants;
   /** The NS lifecycle; available once the APIs are registered. */
   nsLifecycle(): NsLifecycle;
+  /** The parsed descriptors of onboarded packages and NSDs (the VNFM reads VNFDs through them). */
+  descriptors(): OnboardedDescriptors;
 }
 
 export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: () => VnfManager; chains: () => SteeredChains }): NfvoModule {
   let running: Running | undefined;
   let grants: Grants | undefined;
   let nsLifecycle: NsLifecycle | undefined;
+  let descriptors: OnboardedDescriptors | undefined;
   let nsLcmNotifications: NsLcmNotifications | undefined;
   return {
     name: 'nfvo',
@@ -71,20 +75,25 @@ export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: (
       if (!grants) throw new Error('the NFVO has not registered its APIs yet');
       return grants;
     },
+    descriptors() {
+      if (!descriptors) throw new Error('the NFVO has not registered its APIs yet');
+      return descriptors;
+    },
     nsLifecycle() {
       if (!nsLifecycle) throw new Error('the NFVO has not registered its APIs yet');
       return nsLifecycle;
     },
     async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
       const log = logger.child({ module: 'nfvo' });
-      const descriptors = new OnboardedDescriptors(store, config.dataDir);
-      grants = new Grants(store, descriptors, dependencies.vim, log);
+      const onboarded = new OnboardedDescriptors(store, config.dataDir);
+      descriptors = onboarded;
+      grants = new Grants(store, onboarded, dependencies.vim, log);
       const nsInstances = store.collection<NsInstance>(NS_INSTANCES);
-      nsLifecycle = new NsLifecycle({ store, logger: log, instances: nsInstances, descriptors, vnfm: dependencies.vnfm, vim: dependencies.vim, chains: dependencies.chains, leaseMs: config.operations.leaseMs });
+      nsLifecycle = new NsLifecycle({ store, logger: log, instances: nsInstances, descriptors: onboarded, vnfm: dependencies.vnfm, vim: dependencies.vim, chains: dependencies.chains, leaseMs: config.operations.leaseMs });
       const background = new BackgroundWork(log);
       nsLcmNotifications = new NsLcmNotifications(store, new NotificationOutbox(store, log, NS_LCM_NOTIFICATIONS_CHANNEL), log, {
         vnfProfilesOf: async (instance) =>
-          (await descriptors.nsd(instance.tenantId, instance.nsdInfoId))?.descriptor.vnfProfiles.map((profile) => ({ vnfProfileId: profile.profileId, vnfdId: profile.vnfdId })),
+          (await onboarded.nsd(instance.tenantId, instance.nsdInfoId))?.descriptor.vnfProfiles.map((profile) => ({ vnfProfileId: profile.profileId, vnfdId: profile.vnfdId })),
       });
       nsLcmNotifications.attach(nsLifecycle.engine, async (id) => (await nsInstances.get(id))?.value);
       const lcmNotifications = nsLcmNotifications;
@@ -113,6 +122,7 @@ export function createNfvoModule(dependencies: { vim: () => VimServices; vnfm: (
         await scope.register(vnfPackageRoutes({ store, catalogue: vnfPackages, onboarding, notifications, files: packageFiles, pageSize: config.pageSize }));
         await scope.register(pkgmSubscriptionRoutes(store, notifications, config.pageSize));
       });
+      await registerEtsiApi(app, GRANT_API, grantRoutes(grants));
       await registerEtsiApi(app, NSD_MANAGEMENT_API, nsdRoutes(store, nsds, nsdOnboarding, nsdFiles, config.pageSize));
       const lifecycle = nsLifecycle;
       await registerEtsiApi(app, NS_LIFECYCLE_MANAGEMENT_API, async (scope) => {

@@ -42,7 +42,7 @@ export interface Application {
 export function productModules(): ProductModule[] {
   const sfc = createSfcModule();
   const vim = createVimModule({ portUsers: sfcPortUsers, onPortsChanged: () => sfc.portsChanged() });
-  const vnfm = createVnfmModule({ grants: () => nfvo.grants(), vim: () => vim.services() });
+  const vnfm = createVnfmModule({ grants: () => nfvo.grants(), vim: () => vim.services(), descriptors: () => nfvo.descriptors() });
   const nfvo = createNfvoModule({ vim: () => vim.services(), vnfm: () => vnfm.manager(), chains: () => sfc.steeredChains() });
   // Stopped in reverse: the NS lifecycle (which waits on VNF operations) before the VNFM.
   return [vim, sfc, vnfm, nfvo];

@@ -1,6 +1,6 @@
 /** VNFM: the ETSI NFV-SOL 003 VNF lifecycle management API and VNF lifecycle, with grants from the NFVO. */
 import type { FastifyInstance } from 'fastify';
-import { OnboardedDescriptors } from '../nfvo/index.js';
+import { VnfPackageCatalogue, type OnboardedDescriptors } from '../nfvo/index.js';
 import { NotificationOutbox, registerEtsiApi, type EtsiApi, type PlatformServices, type ProductModule } from '../platform/index.js';
 import type { VimServices } from '../vim/index.js';
 import { VNF_INSTANCES, type VnfInstance } from './instances/model.js';
@@ -30,7 +30,7 @@ export interface VnfmModule extends ProductModule {
   manager(): VnfManager;
 }
 
-export function createVnfmModule(dependencies: { grants: () => GrantProvider; vim: () => VimServices }): VnfmModule {
+export function createVnfmModule(dependencies: { grants: () => GrantProvider; vim: () => VimServices; descriptors: () => OnboardedDescriptors }): VnfmModule {
   let manager: VnfManager | undefined;
   let notifications: VnfLcmNotifications | undefined;
   return {
@@ -41,15 +41,14 @@ export function createVnfmModule(dependencies: { grants: () => GrantProvider; vi
     },
     async registerApis(app: FastifyInstance, { config, store, logger }: PlatformServices) {
       const log = logger.child({ module: 'vnfm' });
-      const descriptors = new OnboardedDescriptors(store, config.dataDir);
       const lcmNotifications = new VnfLcmNotifications(store, new NotificationOutbox(store, log, VNF_LCM_NOTIFICATIONS_CHANNEL), log);
       notifications = lcmNotifications;
-      const instances = new VnfInstanceService(store.collection<VnfInstance>(VNF_INSTANCES), descriptors.packages, lcmNotifications);
+      const instances = new VnfInstanceService(store.collection<VnfInstance>(VNF_INSTANCES), new VnfPackageCatalogue(store), lcmNotifications);
       const lifecycle = new VnfLifecycle({
         store,
         logger: log,
         instances: instances.instances,
-        descriptors,
+        descriptors: dependencies.descriptors,
         grants: dependencies.grants,
         vim: dependencies.vim,
         leaseMs: config.operations.leaseMs,

@@ -78,6 +78,12 @@ describe('VNF instantiate and terminate', () => {
     expect(xml).toMatch(/<interface type='bridge'>[\s\S]*<virtualport type='openvswitch'>/);
     const [claim] = await lab.vim.scheduler.claimsOf({ owner: String(full.grantId) });
     expect(claim?.id).toBe(vnfc.metadata.reservationId);
+    // The occurrence links to the grant, which names the reservation the VNFC runs on.
+    const grantLink = ((full._links as Record<string, { href: string }>).grant?.href ?? '').replace(lab.product.url, '');
+    const grant = await lab.api.get(grantLink);
+    expect(grant.status).toBe(200);
+    expect(grant.json).toMatchObject({ id: full.grantId, vnfInstanceId: vnfId, operation: 'INSTANTIATE', addResources: [expect.objectContaining({ reservationId: vnfc.metadata.reservationId, hostId: lab.hostId })] });
+    expect((await lab.api.get('/grant/v1/grants/no-such-grant')).status).toBe(404);
     expect(claim?.devices.map((device) => device.physicalNetwork)).toEqual(['physnet-data']);
     expect(claim?.devices[0]?.numaNode).toBe(claim?.cells[0]?.hostCell);
     const vf = claim?.devices[0]?.vf?.address.split(/[:.]/) ?? [];

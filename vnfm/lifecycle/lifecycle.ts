@@ -97,7 +97,8 @@ export interface VnfLifecycleOptions {
   store: Store;
   logger: Logger;
   instances: Repository<VnfInstance>;
-  descriptors: OnboardedDescriptors;
+  /** The NFVO's parsed onboarded descriptors (one cache for the process). */
+  descriptors: () => OnboardedDescriptors;
   grants: () => GrantProvider;
   vim: () => VimServices;
   /** Lease of operations for engines sharing the store (replicas). */
@@ -188,7 +189,7 @@ export class VnfLifecycle {
 
   /** The instance's VNFD flavour; 422 with a pointer when the VNFD has none of that id. */
   async flavourOf(instance: VnfInstance, flavourId: string): Promise<VnfFlavour> {
-    const onboarded = await this.options.descriptors.vnfd(instance.tenantId, instance.vnfdId);
+    const onboarded = await this.options.descriptors().vnfd(instance.tenantId, instance.vnfdId);
     if (!onboarded) throw new ProblemError(409, `VNFD ${instance.vnfdId} is no longer onboarded`);
     const flavour = onboarded.contents.vnfd.flavours.find((candidate) => candidate.flavourId === flavourId);
     if (!flavour) {

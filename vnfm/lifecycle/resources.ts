@@ -178,22 +178,23 @@ export class VnfResources {
   async waitForBinding(portIds: readonly string[], signal?: AbortSignal): Promise<void> {
     const { networks, inventory } = this.vim();
     const deadline = Date.now() + PORT_BINDING_TIMEOUT_MS;
-    let pending = [...portIds];
+    // Which ports a switch will report on is known once: those bound to a host with an OVSDB endpoint.
+    const switched = new Map<string, boolean>();
+    let pending: string[] = [];
+    for (const portId of portIds) {
+      const port = await networks.port(portId);
+      if (!port || port.status === 'ACTIVE' || port.binding.hostId === '') continue;
+      if (!switched.has(port.binding.hostId)) switched.set(port.binding.hostId, (await inventory.host(port.binding.hostId))?.value.ovsdbEndpoint !== undefined);
+      if (switched.get(port.binding.hostId)) pending.push(portId);
+    }
     while (pending.length > 0) {
-      const still: string[] = [];
-      for (const portId of pending) {
-        const port = await networks.port(portId);
-        if (!port || port.status === 'ACTIVE') continue;
-        const host = port.binding.hostId === '' ? undefined : await inventory.host(port.binding.hostId);
-        if (host?.value.ovsdbEndpoint === undefined) continue;
-        still.push(portId);
-      }
-      pending = still;
-      if (pending.length === 0) return;
       if (Date.now() > deadline || signal?.aborted) {
         throw new ProblemError(504, `ports ${pending.join(', ')} were not bound by their host's switch within ${PORT_BINDING_TIMEOUT_MS / 1000} s: is its Open vSwitch reachable?`, { title: 'Port binding timed out' });
       }
       await sleep(PORT_BINDING_POLL_MS);
+      const still: string[] = [];
+      for (const portId of pending) if ((await networks.port(portId))?.status === 'DOWN') still.push(portId);
+      pending = still;
     }
   }
 
