@@ -10,7 +10,8 @@
  * TERMINATE: `vnffgs` -> `vnfs` (all terminated at once, then deleted) -> `saps` -> `virtual-links` -> `finalize`.
  * Rollback restores the chains; VNFs once terminated stay so (the operation is retried instead).
  */
-import type { Nsd, NfpRule } from '../../descriptors/index.js';
+import type { Nsd } from '../../descriptors/index.js';
+import { chainSpecs } from './chains.js';
 import {
   changeStored,
   derivedId,
@@ -25,7 +26,7 @@ import {
   type StepContext,
   type Store,
 } from '../../platform/index.js';
-import type { SteeredChains, SteeredClassifier, SteeredHop } from '../../sfc/index.js';
+import type { SteeredChains } from '../../sfc/index.js';
 import type { VimServices } from '../../vim/index.js';
 import type { ExtVirtualLinkData, HealVnfRequest, InstantiateVnfRequest, ScaleVnfRequest, VnfInstance, VnfLcmOperationType, VnfManager } from '../../vnfm/index.js';
 import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
@@ -110,6 +111,9 @@ export class NsLifecycle {
     if (!found) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
     return found.value;
   }
+
+  /** A VNF instance of the VNFM as it is now (chain specs are built from its VNFCs' ports). */
+  private readonly vnfInstance = async (vnfInstanceId: string): Promise<VnfInstance | undefined> => (await this.options.vnfm().instances.instances.get(vnfInstanceId))?.value;
 
   private async changeInstance(nsInstanceId: string, change: (instance: NsInstance) => NsInstance): Promise<void> {
     if (!(await changeStored(this.options.instances, nsInstanceId, change))) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
@@ -276,53 +280,6 @@ export class NsLifecycle {
     await instances.delete(vnf.id);
   }
 
-  /** Each NFP of each VNFFG as a chain spec over the VNFs' ports on the graph's virtual link. */
-  private async chainSpecs(
-    operationId: string,
-    instance: NsInstance,
-    nsd: Nsd,
-    vnfs: readonly NsVnfRecord[],
-    links: readonly NsVirtualLinkRecord[],
-    only?: ReadonlySet<string>,
-  ): Promise<NsVnffgRecord[]> {
-    const { instances } = this.options.vnfm();
-    const records: NsVnffgRecord[] = [];
-    for (const vnffg of nsd.vnffgs) {
-      if (only !== undefined && !only.has(vnffg.vnffgId)) continue;
-      for (const nfp of vnffg.nfps) {
-        const profiles = nfp.hops.flatMap((hop) => hop.elements.flatMap((element) => (element.vnfProfileId === undefined ? [] : [element.vnfProfileId])));
-        const linkId = chainLinkOf(nsd, profiles);
-        const networkId = links.find((link) => link.nsVirtualLinkDescId === linkId)?.networkId;
-        if (networkId === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}: its VNFs share no virtual link to steer over`);
-        const hops: SteeredHop[] = [];
-        for (const hop of nfp.hops) {
-          const ports: string[] = [];
-          for (const element of hop.elements) {
-            const vnfInstanceId = vnfs.find((vnf) => vnf.vnfProfileId === element.vnfProfileId)?.vnfInstanceId;
-            const vnf = vnfInstanceId === undefined ? undefined : (await instances.instances.get(vnfInstanceId))?.value;
-            for (const vnfc of vnf?.instantiatedVnfInfo?.vnfcs ?? []) {
-              for (const port of vnfc.ports) if (port.networkId === networkId) ports.push(port.portId);
-            }
-          }
-          const [primary, backup, ...more] = ports;
-          if (primary === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: no VNF port on the chain's link`);
-          if (more.length > 0 || (backup !== undefined && hop.forwardingBehaviour !== 'ff')) {
-            throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: ${ports.length} instances with forwarding behaviour ${hop.forwardingBehaviour}; NS chains take one instance per position, or a primary and a backup (ff)`);
-          }
-          hops.push({ ingress: primary, egress: primary, ...(backup === undefined ? {} : { ingressBackup: backup, egressBackup: backup }) });
-        }
-        records.push({
-          vnffgdId: vnffg.vnffgId,
-          nfpId: nfp.nfpId,
-          portChainId: derivedId(operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId),
-          networkId,
-          spec: { tenantId: instance.tenantId, name: `ns-${instance.id.slice(0, 8)}-${vnffg.vnffgId}-${nfp.nfpId}`, classifiers: nfp.classifiers.map(steeredClassifier), hops },
-        });
-      }
-    }
-    return records;
-  }
-
   // --- operations --------------------------------------------------------------------------------------------
 
   private defineInstantiate(): void {
@@ -380,7 +337,7 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, nsd } = await context(ctx);
-          const records = await this.chainSpecs(ctx.operationId, instance, nsd, fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']), linksOf(ctx));
+          const records = await chainSpecs(this.vnfInstance, ctx.operationId, instance, nsd, fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']), linksOf(ctx));
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
           return toJson(records);
         },
@@ -514,7 +471,7 @@ export class NsLifecycle {
             return toJson({ ...membership, vnffgs: instance.vnffgs.filter((item) => !removed.has(`${instance.id}/${item.vnffgdId}`)) });
           }
           const added = new Set((body.addVnffg ?? []).map((item) => item.vnffgdId));
-          const records = await this.chainSpecs(ctx.operationId, instance, await this.nsdOf(instance), instance.vnfs, instance.virtualLinks, added);
+          const records = await chainSpecs(this.vnfInstance, ctx.operationId, instance, await this.nsdOf(instance), instance.vnfs, instance.virtualLinks, added);
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
           return toJson({ ...membership, vnffgs: [...instance.vnffgs, ...records] });
         },
@@ -601,21 +558,4 @@ export class NsLifecycle {
       },
     ]);
   }
-}
-
-/** The NS virtual link an NFP steers over: one every VNF of the path connects to, preferring one with SAPs. */
-function chainLinkOf(nsd: Nsd, profileIds: readonly string[]): string | undefined {
-  const linkSets = profileIds.map((profileId) => new Set((nsd.vnfProfiles.find((profile) => profile.profileId === profileId)?.virtualLinkConnectivity ?? []).map((item) => item.virtualLinkId)));
-  const shared = nsd.virtualLinks.map((link) => link.virtualLinkId).filter((linkId) => linkSets.every((links) => links.has(linkId)));
-  return shared.find((linkId) => nsd.saps.some((sap) => sap.virtualLinkId === linkId)) ?? shared[0];
-}
-
-function steeredClassifier(rule: NfpRule): SteeredClassifier {
-  const range = rule.destinationPortRange;
-  return {
-    ...(rule.protocol === undefined ? {} : { protocol: rule.protocol }),
-    ...(range === undefined ? {} : { portRange: range.min === range.max ? String(range.min) : `${range.min}:${range.max}` }),
-    ...(rule.sourceIp === undefined || /^0\.0\.0\.0\/0$|^::\/0$/.test(rule.sourceIp) ? {} : { sourcePrefix: rule.sourceIp }),
-    ...(rule.destinationIp === undefined ? {} : { destinationPrefix: rule.destinationIp }),
-  };
 }
