@@ -1,6 +1,6 @@
 /**
  * The Debian `openstack vnflcm` client (python3-tackerclient), unmodified, against our SOL 003 API: create,
- * instantiate from a parameter file, show, list, the operation occurrences, terminate and delete a vFW; and on
+ * instantiate from a parameter file, show, list, the operation occurrences, change-ext-conn, terminate and delete a vFW; and on
  * a DPI whose grant placement refuses (FAILED_TEMP), `op retry`, `op rollback` and `op fail`. Each command's exit
  * code is asserted, and what it did is read back through the HTTP API.
  */
@@ -205,6 +205,44 @@ describe('openstack vnflcm (python3-tackerclient) against the SOL 003 API', () =
     expect((await instance(vnfId)).json.instantiationState).toBe('NOT_INSTANTIATED');
     expect((await openstack('vnflcm', 'delete', vnfId)).code).toBe(0);
     expect((await instance(vnfId)).status).toBe(404);
+  }, 180_000);
+
+  it('changes the external connectivity of a vFW with change-ext-conn and a parameter file', async () => {
+    if (skipped()) return;
+    const vnfId = String((await openstackJson('vnflcm', 'create', VNFD_IDS.vfw, '--name', 'cli-fw-ext-conn')).ID);
+    const request: Json = {
+      flavourId: 'default',
+      extVirtualLinks: [
+        { id: 'data', resourceId: dataNetwork, extCps: [{ cpdId: 'fw_data' }] },
+        { id: 'mgmt', resourceId: mgmtNetwork, extCps: [{ cpdId: 'fw_mgmt' }] },
+      ],
+    };
+    expect((await openstack('vnflcm', 'instantiate', vnfId, paramFile('fw-ext-conn-instantiate', request))).code).toBe(0);
+    expect(await settledThroughCli(await onlyOccurrence(vnfId, 'INSTANTIATE'))).toMatchObject({ 'Operation State': 'COMPLETED' });
+    const otherMgmt = await lab.network('mgmt-2');
+
+    // A CP the VNFD does not expose is refused (422) before anything starts: non-zero exit, no occurrence.
+    const refused = await openstack('vnflcm', 'change-ext-conn', vnfId, paramFile('fw-ext-conn-bad', { extVirtualLinks: [{ id: 'mgmt', resourceId: otherMgmt, extCps: [{ cpdId: 'lb_mgmt' }] }] }));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/lb_mgmt/);
+    expect(await opList(vnfId, 'CHANGE_EXT_CONN')).toEqual([]);
+
+    const change: Json = { extVirtualLinks: [{ id: 'mgmt', resourceId: otherMgmt, extCps: [{ cpdId: 'fw_mgmt' }] }] };
+    const changed = await openstack('vnflcm', 'change-ext-conn', vnfId, paramFile('fw-ext-conn', change));
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toContain(`Change External VNF Connectivity for VNF Instance ${vnfId} has been accepted.`);
+    const occurrenceId = await onlyOccurrence(vnfId, 'CHANGE_EXT_CONN');
+    expect(await settledThroughCli(occurrenceId)).toMatchObject({ 'Operation State': 'COMPLETED', Operation: 'CHANGE_EXT_CONN', 'Operation Parameters': change });
+
+    const info = (await openstackJson('vnflcm', 'show', vnfId))['Instantiated Vnf Info'] as Json & { extVirtualLinkInfo: Array<{ id: string; resourceHandle: Json; extLinkPorts: Array<{ id: string }> }> };
+    const mgmt = info.extVirtualLinkInfo.find((link) => link.id === 'mgmt');
+    expect(mgmt?.resourceHandle).toMatchObject({ resourceId: otherMgmt });
+    const [mgmtPort] = mgmt?.extLinkPorts ?? [];
+    expect(((await lab.api.get(`/v2.0/ports/${mgmtPort?.id ?? ''}`)).json.port as Json).network_id).toBe(otherMgmt);
+
+    expect((await openstack('vnflcm', 'terminate', vnfId, '--termination-type', 'FORCEFUL')).code).toBe(0);
+    expect(await settledThroughCli(await onlyOccurrence(vnfId, 'TERMINATE'))).toMatchObject({ 'Operation State': 'COMPLETED' });
+    expect((await openstack('vnflcm', 'delete', vnfId)).code).toBe(0);
   }, 180_000);
 
   it('retries, rolls back and fails a DPI instantiation whose grant placement refuses', async () => {

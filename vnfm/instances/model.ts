@@ -1,5 +1,7 @@
+import { VIM_CONNECTION_ID } from '../../nfvo/index.js';
 import type { CollectionSpec, Entity } from '../../platform/index.js';
-import type { InstantiatedVnf } from '../lifecycle/model.js';
+import { VNF_LCM_V1 } from '../api-versions.js';
+import type { InstantiatedVnf, VnfcPortRecord, VnfcRecord } from '../lifecycle/model.js';
 
 /** SOL 003 clause 5.5.2.2 VnfInstance, as stored (the view adds `_links`). */
 export interface VnfInstance extends Entity {
@@ -22,7 +24,7 @@ export interface VnfInstance extends Entity {
 }
 
 export const VNF_INSTANCES: CollectionSpec = { name: 'vnfm_vnf_instances', indexes: ['vnfdId', 'instantiationState'] };
-export const VNF_INSTANCES_PATH = '/vnflcm/v1/vnf_instances';
+export const VNF_INSTANCES_PATH = VNF_LCM_V1.instancesPath;
 
 /** Attributes a SOL 013 filter may name (first path segment). */
 export const VNF_INSTANCE_ATTRIBUTES = new Set([
@@ -34,11 +36,19 @@ export const VNF_INSTANCE_ATTRIBUTES = new Set([
   'vnfProductName',
   'vnfSoftwareVersion',
   'vnfdVersion',
+  'vimConnectionInfo',
   'instantiationState',
   'instantiatedVnfInfo',
   'metadata',
   'extensions',
 ]);
+
+/** SOL 003 clause 4.4.1.6 VimConnectionInfo (in v1 with its `id`; in v2 the value of a map keyed by it). */
+export interface VimConnectionInfo {
+  vimId?: string;
+  vimType: string;
+  interfaceInfo?: Record<string, string>;
+}
 
 export interface VnfInstanceView {
   id: string;
@@ -49,6 +59,7 @@ export interface VnfInstanceView {
   vnfProductName: string;
   vnfSoftwareVersion: string;
   vnfdVersion: string;
+  vimConnectionInfo?: Array<VimConnectionInfo & { id: string }>;
   instantiationState: VnfInstance['instantiationState'];
   instantiatedVnfInfo?: InstantiatedVnfInfoView;
   metadata: Record<string, unknown>;
@@ -57,37 +68,82 @@ export interface VnfInstanceView {
   _links: Record<string, { href: string }>;
 }
 
+export interface ResourceHandle {
+  vimConnectionId: string;
+  resourceId: string;
+}
+
+/** SOL 003 clause 4.4.1.7 CpProtocolInfo, of a port. */
+export interface CpProtocolInfo {
+  layerProtocol: 'IP_OVER_ETHERNET';
+  ipOverEthernet: { macAddress: string; ipAddresses: Array<{ type: 'IPV4' | 'IPV6'; addresses: string[] }> };
+}
+
 /** SOL 003 clause 5.5.2.2 InstantiatedVnfInfo, from what the lifecycle stored. */
 export interface InstantiatedVnfInfoView {
   flavourId: string;
   vnfState: 'STARTED' | 'STOPPED';
   instantiationLevelId?: string;
   scaleStatus: Array<{ aspectId: string; scaleLevel: number }>;
-  extCpInfo: Array<{ id: string; cpdId: string; associatedVnfcCpId: string; cpProtocolInfo: Array<{ layerProtocol: 'IP_OVER_ETHERNET'; ipOverEthernet: { macAddress: string; ipAddresses: Array<{ type: 'IPV4' | 'IPV6'; addresses: string[] }> } }> }>;
-  extVirtualLinkInfo: Array<{ id: string; resourceHandle: { vimConnectionId: string; resourceId: string }; extLinkPorts: Array<{ id: string; resourceHandle: { vimConnectionId: string; resourceId: string }; cpInstanceId: string }> }>;
+  extCpInfo: Array<{ id: string; cpdId: string; associatedVnfcCpId: string; cpProtocolInfo: CpProtocolInfo[] }>;
+  extVirtualLinkInfo: Array<{ id: string; resourceHandle: ResourceHandle; extLinkPorts: Array<{ id: string; resourceHandle: ResourceHandle; cpInstanceId: string }> }>;
   vnfcResourceInfo: Array<{
     id: string;
     vduId: string;
-    computeResource: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string };
+    computeResource: ResourceHandle & { vimLevelResourceType: string };
     zoneId: string;
     vnfcCpInfo: Array<{ id: string; cpdId: string; vnfExtCpId?: string; vnfLinkPortId: string }>;
     /** Where the VNFC runs and what it holds (extension: we are the VIM too). */
     metadata: { hostId: string; reservationId: string; name: string };
   }>;
-  vnfVirtualLinkResourceInfo: Array<{ id: string; vnfVirtualLinkDescId: string; networkResource: { vimConnectionId: string; resourceId: string; vimLevelResourceType: string }; vnfLinkPorts: Array<{ id: string; resourceHandle: { vimConnectionId: string; resourceId: string }; cpInstanceId: string }> }>;
+  vnfVirtualLinkResourceInfo: Array<{
+    id: string;
+    vnfVirtualLinkDescId: string;
+    networkResource: ResourceHandle & { vimLevelResourceType: string };
+    vnfLinkPorts: Array<{ id: string; resourceHandle: ResourceHandle; cpInstanceId: string }>;
+  }>;
   /** SOL 003 VnfcInfo: every VNFC is in the state the VNF was last operated to. */
   vnfcInfo: Array<{ id: string; vduId: string; vnfcResourceInfoId: string; vnfcState: 'STARTED' | 'STOPPED' }>;
 }
 
+/** The id of a VNFC's CP instance (VnfcCpInfo), which link ports and external CPs refer to. */
+export function vnfcCpInstanceId(vnfc: VnfcRecord, port: VnfcPortRecord): string {
+  return `${vnfc.id}/${port.cpdId}`;
+}
+
+/** The id of the external CP instance (VnfExtCpInfo) a VNFC's port realizes, for a port of an exposed CPD. */
+export function extCpInstanceId(vnfc: VnfcRecord, port: VnfcPortRecord): string {
+  return `${vnfc.id}/${port.extCpdId ?? ''}`;
+}
+
+export function resourceHandle(resourceId: string): ResourceHandle {
+  return { vimConnectionId: VIM_CONNECTION_ID, resourceId };
+}
+
+export function cpProtocolInfoOf(port: VnfcPortRecord): CpProtocolInfo {
+  const plain = port.fixedIps.map((address) => address.split('/')[0] ?? address);
+  const v4 = plain.filter((address) => !address.includes(':'));
+  const v6 = plain.filter((address) => address.includes(':'));
+  const ipAddresses = [...(v4.length > 0 ? [{ type: 'IPV4' as const, addresses: v4 }] : []), ...(v6.length > 0 ? [{ type: 'IPV6' as const, addresses: v6 }] : [])];
+  return { layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { macAddress: port.macAddress, ipAddresses } };
+}
+
+/** Every port of the instance's VNFCs, with its VNFC. */
+export function portsOf(info: InstantiatedVnf): Array<{ vnfc: VnfcRecord; port: VnfcPortRecord }> {
+  return info.vnfcs.flatMap((vnfc) => vnfc.ports.map((port) => ({ vnfc, port })));
+}
+
+/**
+ * The VIM connections an instantiated VNF's resources are in, by vimConnectionId: the one VIM this
+ * orchestrator runs, as the NFVO's grants name it.
+ */
+export function vimConnectionsOf(instance: VnfInstance): Record<string, VimConnectionInfo> | undefined {
+  if (instance.instantiatedVnfInfo === undefined) return undefined;
+  return { [VIM_CONNECTION_ID]: { vimType: 'ETSINFV.NFV_MANO.VIM', interfaceInfo: { endpoint: 'in-process' } } };
+}
+
 function instantiatedVnfInfoView(info: InstantiatedVnf): InstantiatedVnfInfoView {
-  const handle = (resourceId: string) => ({ vimConnectionId: 'vim-0', resourceId });
-  const ports = info.vnfcs.flatMap((vnfc) => vnfc.ports.map((port) => ({ vnfc, port })));
-  const addressesOf = (fixedIps: readonly string[]) => {
-    const plain = fixedIps.map((address) => address.split('/')[0] ?? address);
-    const v4 = plain.filter((address) => !address.includes(':'));
-    const v6 = plain.filter((address) => address.includes(':'));
-    return [...(v4.length > 0 ? [{ type: 'IPV4' as const, addresses: v4 }] : []), ...(v6.length > 0 ? [{ type: 'IPV6' as const, addresses: v6 }] : [])];
-  };
+  const ports = portsOf(info);
   return {
     flavourId: info.flavourId,
     vnfState: info.vnfState,
@@ -96,40 +152,67 @@ function instantiatedVnfInfoView(info: InstantiatedVnf): InstantiatedVnfInfoView
     extCpInfo: ports
       .filter(({ port }) => port.extCpdId !== undefined)
       .map(({ vnfc, port }) => ({
-        id: `${vnfc.id}/${port.extCpdId ?? ''}`,
+        id: extCpInstanceId(vnfc, port),
         cpdId: port.extCpdId ?? port.cpdId,
-        associatedVnfcCpId: `${vnfc.id}/${port.cpdId}`,
-        cpProtocolInfo: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { macAddress: port.macAddress, ipAddresses: addressesOf(port.fixedIps) } }],
+        associatedVnfcCpId: vnfcCpInstanceId(vnfc, port),
+        cpProtocolInfo: [cpProtocolInfoOf(port)],
       })),
     extVirtualLinkInfo: info.extVirtualLinks.map((link) => ({
       id: link.id,
-      resourceHandle: handle(link.resourceId),
-      extLinkPorts: ports.filter(({ port }) => port.extVirtualLinkId === link.id).map(({ vnfc, port }) => ({ id: port.portId, resourceHandle: handle(port.portId), cpInstanceId: `${vnfc.id}/${port.extCpdId ?? ''}` })),
+      resourceHandle: resourceHandle(link.resourceId),
+      extLinkPorts: ports
+        .filter(({ port }) => port.extVirtualLinkId === link.id)
+        .map(({ vnfc, port }) => ({ id: port.portId, resourceHandle: resourceHandle(port.portId), cpInstanceId: extCpInstanceId(vnfc, port) })),
     })),
     vnfcResourceInfo: info.vnfcs.map((vnfc) => ({
       id: vnfc.id,
       vduId: vnfc.vduId,
-      computeResource: { ...handle(vnfc.id), vimLevelResourceType: 'Domain' },
+      computeResource: { ...resourceHandle(vnfc.id), vimLevelResourceType: 'Domain' },
       zoneId: vnfc.zoneId,
-      vnfcCpInfo: vnfc.ports.map((port) => ({ id: `${vnfc.id}/${port.cpdId}`, cpdId: port.cpdId, ...(port.extCpdId === undefined ? {} : { vnfExtCpId: `${vnfc.id}/${port.extCpdId}` }), vnfLinkPortId: port.portId })),
+      vnfcCpInfo: vnfc.ports.map((port) => ({
+        id: vnfcCpInstanceId(vnfc, port),
+        cpdId: port.cpdId,
+        ...(port.extCpdId === undefined ? {} : { vnfExtCpId: extCpInstanceId(vnfc, port) }),
+        vnfLinkPortId: port.portId,
+      })),
       metadata: { hostId: vnfc.hostId, reservationId: vnfc.reservationId, name: vnfc.name },
     })),
     vnfVirtualLinkResourceInfo: info.virtualLinks.map((link) => ({
       id: link.networkId,
       vnfVirtualLinkDescId: link.vnfVirtualLinkDescId,
-      networkResource: { ...handle(link.networkId), vimLevelResourceType: 'network' },
-      vnfLinkPorts: ports.filter(({ port }) => port.networkId === link.networkId).map(({ vnfc, port }) => ({ id: port.portId, resourceHandle: handle(port.portId), cpInstanceId: `${vnfc.id}/${port.cpdId}` })),
+      networkResource: { ...resourceHandle(link.networkId), vimLevelResourceType: 'network' },
+      vnfLinkPorts: ports
+        .filter(({ port }) => port.networkId === link.networkId)
+        .map(({ vnfc, port }) => ({ id: port.portId, resourceHandle: resourceHandle(port.portId), cpInstanceId: vnfcCpInstanceId(vnfc, port) })),
     })),
     vnfcInfo: info.vnfcs.map((vnfc) => ({ id: vnfc.id, vduId: vnfc.vduId, vnfcResourceInfoId: vnfc.id, vnfcState: info.vnfState })),
   };
 }
 
 /** SOL 003 clause 5.4.2.3.2: the complex attributes a list leaves out by default. */
-export const VNF_INSTANCE_SHAPE = { defaultExcluded: ['instantiatedVnfInfo', 'metadata', 'extensions', 'vnfConfigurableProperties'], mandatory: ['_links'] } as const;
+export const VNF_INSTANCE_SHAPE = {
+  defaultExcluded: ['vimConnectionInfo', 'instantiatedVnfInfo', 'metadata', 'extensions', 'vnfConfigurableProperties'],
+  mandatory: ['_links'],
+} as const;
 
-export function vnfInstanceView(instance: VnfInstance, apiRoot: string): VnfInstanceView {
-  const self = `${apiRoot}${VNF_INSTANCES_PATH}/${instance.id}`;
-  const operations = instance.instantiationState === 'NOT_INSTANTIATED' ? ['instantiate'] : ['terminate', 'scale', 'scale_to_level', 'change_flavour', 'heal', 'operate', 'change_ext_conn'];
+/** The tasks an instance offers in its state, as SOL 003 names their links, with their URI segment. */
+const TASK_LINKS = {
+  NOT_INSTANTIATED: [['instantiate', 'instantiate']],
+  INSTANTIATED: [
+    ['terminate', 'terminate'],
+    ['scale', 'scale'],
+    ['scaleToLevel', 'scale_to_level'],
+    ['changeFlavour', 'change_flavour'],
+    ['heal', 'heal'],
+    ['operate', 'operate'],
+    ['changeExtConn', 'change_ext_conn'],
+  ],
+} as const;
+
+/** The VnfInstance of VNF LCM API v1 (SOL 003 v2.6.1); `instancesPath` is that of the API version shown. */
+export function vnfInstanceView(instance: VnfInstance, apiRoot: string, instancesPath: string = VNF_INSTANCES_PATH): VnfInstanceView {
+  const self = `${apiRoot}${instancesPath}/${instance.id}`;
+  const vimConnections = vimConnectionsOf(instance);
   return {
     id: instance.id,
     ...(instance.vnfInstanceName === undefined ? {} : { vnfInstanceName: instance.vnfInstanceName }),
@@ -139,11 +222,12 @@ export function vnfInstanceView(instance: VnfInstance, apiRoot: string): VnfInst
     vnfProductName: instance.vnfProductName,
     vnfSoftwareVersion: instance.vnfSoftwareVersion,
     vnfdVersion: instance.vnfdVersion,
+    ...(vimConnections === undefined ? {} : { vimConnectionInfo: Object.entries(vimConnections).map(([id, connection]) => ({ id, ...connection })) }),
     instantiationState: instance.instantiationState,
     ...(instance.instantiatedVnfInfo ? { instantiatedVnfInfo: instantiatedVnfInfoView(instance.instantiatedVnfInfo) } : {}),
     metadata: instance.metadata,
     extensions: instance.extensions,
     ...(instance.vnfConfigurableProperties === undefined ? {} : { vnfConfigurableProperties: instance.vnfConfigurableProperties }),
-    _links: { self: { href: self }, ...Object.fromEntries(operations.map((operation) => [operation, { href: `${self}/${operation}` }])) },
+    _links: { self: { href: self }, ...Object.fromEntries(TASK_LINKS[instance.instantiationState].map(([name, segment]) => [name, { href: `${self}/${segment}` }])) },
   };
 }

@@ -20,8 +20,10 @@ import {
   type Versioned,
 } from '../../platform/index.js';
 import type { VnfPackageCatalogue } from '../../nfvo/index.js';
+import { isV2, VNF_LCM_V1, type VnfLcmApiVersion } from '../api-versions.js';
 import type { VnfLcmNotifications } from '../subscriptions/index.js';
-import { VNF_INSTANCE_ATTRIBUTES, VNF_INSTANCE_SHAPE, VNF_INSTANCES_PATH, vnfInstanceView, type VnfInstance } from './model.js';
+import { VNF_INSTANCE_ATTRIBUTES, VNF_INSTANCE_SHAPE, vnfInstanceView, type VnfInstance } from './model.js';
+import { vnfInstanceViewV2 } from './view-v2.js';
 
 const TAGS = ['vnflcm'];
 const keyValuePairs = { type: 'object', additionalProperties: true } as const;
@@ -52,6 +54,8 @@ const params = { type: 'object', required: ['vnfInstanceId'], properties: { vnfI
 export interface VnfInstanceRoutesContext {
   service: VnfInstanceService;
   pageSize: number;
+  /** The API version the routes serve (v1 unless given). */
+  version?: VnfLcmApiVersion;
 }
 
 /**
@@ -125,9 +129,11 @@ export class VnfInstanceService {
   }
 }
 
-export function vnfInstanceRoutes({ service, pageSize }: VnfInstanceRoutesContext) {
+export function vnfInstanceRoutes({ service, pageSize, version = VNF_LCM_V1 }: VnfInstanceRoutesContext) {
   const instances = service.instances;
   const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
+  const viewOf = (instance: VnfInstance, request: FastifyRequest): object =>
+    isV2(version) ? vnfInstanceViewV2(instance, apiRoot(request)) : vnfInstanceView(instance, apiRoot(request), version.instancesPath);
 
   async function instanceOf(request: FastifyRequest, vnfInstanceId: string): Promise<Versioned<VnfInstance>> {
     const found = await instances.get(vnfInstanceId, tenantScope(request.principal));
@@ -139,7 +145,7 @@ export function vnfInstanceRoutes({ service, pageSize }: VnfInstanceRoutesContex
     scope.post<{ Body: CreateVnfRequest }>('/vnf_instances', { schema: { tags: TAGS, summary: 'Create a VNF instance resource', body: createVnfRequestSchema } }, async (request, reply) => {
       const { value: instance, revision } = await service.create(request.principal.tenantId, request.body);
       setEntityTag(reply, revision);
-      return replyCreated(request, reply, `${VNF_INSTANCES_PATH}/${instance.id}`, vnfInstanceView(instance, apiRoot(request)));
+      return replyCreated(request, reply, `${version.instancesPath}/${instance.id}`, viewOf(instance, request));
     });
 
     scope.get('/vnf_instances', { schema: { tags: TAGS, summary: 'Query VNF instances', querystring: listQuerySchema } }, async (request, reply) =>
@@ -148,7 +154,7 @@ export function vnfInstanceRoutes({ service, pageSize }: VnfInstanceRoutesContex
         reply,
         repository: instances,
         tenantId: tenantScope(request.principal),
-        view: (instance: VnfInstance) => vnfInstanceView(instance, apiRoot(request)),
+        view: (instance: VnfInstance) => viewOf(instance, request),
         shape: VNF_INSTANCE_SHAPE,
         pageSize,
         isKnownAttribute: (path) => VNF_INSTANCE_ATTRIBUTES.has(path[0] ?? ''),
@@ -158,7 +164,7 @@ export function vnfInstanceRoutes({ service, pageSize }: VnfInstanceRoutesContex
     scope.get<InstanceParams>('/vnf_instances/:vnfInstanceId', { schema: { tags: TAGS, summary: 'Read a VNF instance', params } }, async (request, reply) => {
       const { value, revision } = await instanceOf(request, request.params.vnfInstanceId);
       setEntityTag(reply, revision);
-      return vnfInstanceView(value, apiRoot(request));
+      return viewOf(value, request);
     });
 
     scope.delete<InstanceParams>('/vnf_instances/:vnfInstanceId', { schema: { tags: TAGS, summary: 'Delete a VNF instance resource', params } }, async (request, reply) => {

@@ -201,3 +201,56 @@ export function scaleChanges<V extends { id: string; vduId: string }>(operationI
   }
   return { add, remove };
 }
+
+export type ExtConnectivityOutcome =
+  | {
+      ok: true;
+      /** The instance's external VLs once changed. */
+      extVirtualLinks: ExtVirtualLinkData[];
+      /** The VDU CPs that move: those behind the external CPs the request names or whose link it changes. */
+      movedCpIds: Set<string>;
+    }
+  | { ok: false; problem: string; pointer: string };
+
+/**
+ * CHANGE_EXT_CONN: the external VLs after the request. A link the instance already has is replaced by the one
+ * given (its CPs follow it to the new network, those the request names with their new cpConfig); a new link
+ * takes the CPs it lists from the links they were on. Only external CPs that expose a VDU CP can move: one
+ * realized by an internal VL is connected by that VL.
+ */
+export function extConnectivityChange(flavour: VnfFlavour, current: readonly ExtVirtualLinkData[], requested: readonly ExtVirtualLinkData[]): ExtConnectivityOutcome {
+  const named = new Set<string>();
+  for (const [linkIndex, link] of requested.entries()) {
+    if (requested.findIndex((candidate) => candidate.id === link.id) !== linkIndex) {
+      return { ok: false, problem: `external VL ${link.id} is given twice`, pointer: `/extVirtualLinks/${linkIndex}/id` };
+    }
+    for (const [cpIndex, cp] of link.extCps.entries()) {
+      const pointer = `/extVirtualLinks/${linkIndex}/extCps/${cpIndex}/cpdId`;
+      const extCp = flavour.extCps.find((candidate) => candidate.cpId === cp.cpdId);
+      if (!extCp) {
+        return { ok: false, problem: `flavour ${flavour.flavourId} exposes no external CP ${cp.cpdId} (it exposes ${flavour.extCps.map((item) => item.cpId).join(', ') || 'none'})`, pointer };
+      }
+      if (extCp.internalCpId === undefined) {
+        return { ok: false, problem: `external CP ${cp.cpdId} is realized by the internal VL ${extCp.virtualLinkId ?? ''}: it cannot be connected to an external one`, pointer };
+      }
+      if (named.has(cp.cpdId)) return { ok: false, problem: `external CP ${cp.cpdId} is given twice`, pointer };
+      named.add(cp.cpdId);
+    }
+  }
+  const given = new Map(requested.map((link) => [link.id, link]));
+  const moved = new Set(named);
+  const links: ExtVirtualLinkData[] = [];
+  for (const link of current) {
+    const others = link.extCps.filter((cp) => !named.has(cp.cpdId));
+    const replacement = given.get(link.id);
+    if (replacement) {
+      for (const cp of others) moved.add(cp.cpdId);
+      links.push({ ...replacement, extCps: [...replacement.extCps, ...others] });
+    } else if (others.length > 0) {
+      links.push({ ...link, extCps: others });
+    }
+  }
+  links.push(...requested.filter((link) => !current.some((candidate) => candidate.id === link.id)));
+  const movedCpIds = new Set([...moved].flatMap((cpdId) => flavour.extCps.find((candidate) => candidate.cpId === cpdId)?.internalCpId ?? []));
+  return { ok: true, extVirtualLinks: links, movedCpIds };
+}

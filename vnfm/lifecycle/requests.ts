@@ -90,6 +90,33 @@ const cpConfig = {
   },
 } as const;
 
+const extVirtualLinks = {
+  type: 'array',
+  maxItems: 64,
+  items: {
+    type: 'object',
+    required: ['id', 'resourceId', 'extCps'],
+    properties: {
+      id: identifier,
+      vimConnectionId: { type: 'string' },
+      resourceProviderId: { type: 'string' },
+      resourceId: identifier,
+      extCps: { type: 'array', maxItems: 64, items: { type: 'object', required: ['cpdId'], properties: { cpdId: identifier, cpConfig } } },
+      extLinkPorts: { type: 'array' },
+    },
+  },
+} as const;
+
+const extManagedVirtualLinks = {
+  type: 'array',
+  maxItems: 64,
+  items: {
+    type: 'object',
+    required: ['id', 'vnfVirtualLinkDescId', 'resourceId'],
+    properties: { id: identifier, vnfVirtualLinkDescId: identifier, vimConnectionId: { type: 'string' }, resourceProviderId: { type: 'string' }, resourceId: identifier },
+  },
+} as const;
+
 export const instantiateVnfRequestSchema = {
   type: 'object',
   additionalProperties: false,
@@ -97,31 +124,8 @@ export const instantiateVnfRequestSchema = {
   properties: {
     flavourId: identifier,
     instantiationLevelId: identifier,
-    extVirtualLinks: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        required: ['id', 'resourceId', 'extCps'],
-        properties: {
-          id: identifier,
-          vimConnectionId: { type: 'string' },
-          resourceProviderId: { type: 'string' },
-          resourceId: identifier,
-          extCps: { type: 'array', maxItems: 64, items: { type: 'object', required: ['cpdId'], properties: { cpdId: identifier, cpConfig } } },
-          extLinkPorts: { type: 'array' },
-        },
-      },
-    },
-    extManagedVirtualLinks: {
-      type: 'array',
-      maxItems: 64,
-      items: {
-        type: 'object',
-        required: ['id', 'vnfVirtualLinkDescId', 'resourceId'],
-        properties: { id: identifier, vnfVirtualLinkDescId: identifier, vimConnectionId: { type: 'string' }, resourceProviderId: { type: 'string' }, resourceId: identifier },
-      },
-    },
+    extVirtualLinks,
+    extManagedVirtualLinks,
     vimConnectionInfo: { type: ['array', 'object'] },
     localizationLanguage: { type: 'string' },
     additionalParams: keyValuePairs,
@@ -141,7 +145,7 @@ export const terminateVnfRequestSchema = {
   },
 } as const;
 
-/** SOL 003 clause 5.5.2.7 OperateVnfRequest. */
+/** SOL 003 clause 5.5.2.10 OperateVnfRequest. */
 export interface OperateVnfRequest {
   changeStateTo: 'STARTED' | 'STOPPED';
   stopType?: 'FORCEFUL' | 'GRACEFUL';
@@ -248,6 +252,53 @@ export const vnfInfoModificationRequestSchema = {
     vnfInstanceName: { type: ['string', 'null'], maxLength: 255 },
     vnfInstanceDescription: { type: ['string', 'null'], maxLength: 1024 },
     metadata: keyValuePairs,
+    extensions: keyValuePairs,
+    vnfConfigurableProperties: keyValuePairs,
+  },
+} as const;
+
+/** SOL 003 (v3.3.1) clause 5.5.2.11 ChangeExtVnfConnectivityRequest: external VLs to connect the VNF's external CPs to. */
+export interface ChangeExtVnfConnectivityRequest {
+  extVirtualLinks: ExtVirtualLinkData[];
+  vimConnectionInfo?: unknown;
+  additionalParams?: Record<string, unknown>;
+}
+
+export const changeExtVnfConnectivityRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['extVirtualLinks'],
+  properties: {
+    extVirtualLinks: { ...extVirtualLinks, minItems: 1 },
+    vimConnectionInfo: { type: ['array', 'object'] },
+    additionalParams: keyValuePairs,
+  },
+} as const;
+
+/** SOL 003 (v3.3.1) clause 5.5.2.7 ChangeVnfFlavourRequest. */
+export interface ChangeVnfFlavourRequest {
+  newFlavourId: string;
+  instantiationLevelId?: string;
+  /** The new flavour's external connectivity; the instance's current one when not given. */
+  extVirtualLinks?: ExtVirtualLinkData[];
+  extManagedVirtualLinks?: ExtManagedVirtualLinkData[];
+  vimConnectionInfo?: unknown;
+  additionalParams?: Record<string, unknown>;
+  extensions?: Record<string, unknown>;
+  vnfConfigurableProperties?: Record<string, unknown>;
+}
+
+export const changeVnfFlavourRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['newFlavourId'],
+  properties: {
+    newFlavourId: identifier,
+    instantiationLevelId: identifier,
+    extVirtualLinks,
+    extManagedVirtualLinks,
+    vimConnectionInfo: { type: ['array', 'object'] },
+    additionalParams: keyValuePairs,
     extensions: keyValuePairs,
     vnfConfigurableProperties: keyValuePairs,
   },

@@ -87,11 +87,12 @@ export class VnfResources {
     flavour: VnfFlavour,
     virtualLinks: readonly VnfVirtualLinkRecord[],
     extVirtualLinks: readonly ExtVirtualLinkData[],
+    onlyCpIds?: ReadonlySet<string>,
   ): Promise<VnfcPortRecord[]> {
     const { networks } = this.vim();
     const internal = new Map(virtualLinks.map((link) => [link.vnfVirtualLinkDescId, link.networkId]));
     const records: VnfcPortRecord[] = [];
-    for (const cp of flavour.vduCps.filter((candidate) => candidate.vduId === vnfc.vduId)) {
+    for (const cp of VnfResources.cpsOf(vnfc, flavour, onlyCpIds)) {
       const attachment = attachmentOf(flavour, cp.cpId, vnfc.index, internal, extVirtualLinks);
       if (attachment === undefined) continue;
       const fixedAddresses = (attachment.address?.ipAddresses ?? []).flatMap((address) => address.fixedAddresses ?? []);
@@ -126,13 +127,36 @@ export class VnfResources {
   }
 
   /** The ports an operation would create for a VNFC: for removing them without the step's output. */
-  static plannedPortIds(operationId: string, vnfc: PlannedVnfc, flavour: VnfFlavour): string[] {
-    return flavour.vduCps.filter((cp) => cp.vduId === vnfc.vduId).map((cp) => derivedId(operationId, 'port', vnfc.id, cp.cpId));
+  static plannedPortIds(operationId: string, vnfc: Pick<PlannedVnfc, 'id' | 'vduId'>, flavour: VnfFlavour, onlyCpIds?: ReadonlySet<string>): string[] {
+    return VnfResources.cpsOf(vnfc, flavour, onlyCpIds).map((cp) => derivedId(operationId, 'port', vnfc.id, cp.cpId));
+  }
+
+  /** The VNFC's connection points in the flavour, or those of them named. */
+  private static cpsOf(vnfc: Pick<PlannedVnfc, 'vduId'>, flavour: VnfFlavour, onlyCpIds: ReadonlySet<string> | undefined) {
+    return flavour.vduCps.filter((cp) => cp.vduId === vnfc.vduId && (onlyCpIds === undefined || onlyCpIds.has(cp.cpId)));
   }
 
   async removePorts(tenantId: string, portIds: readonly string[]): Promise<void> {
     const { networks } = this.vim();
     for (const portId of portIds) await ignoringGone(() => networks.deletePort(lifecycleWriter(tenantId), portId));
+    this.vim().portsChanged();
+  }
+
+  /** Puts the removed ports of the VNFCs back as they were: the compensation of their removal. */
+  async restorePorts(tenantId: string, vnfcs: readonly VnfcRecord[]): Promise<void> {
+    for (const vnfc of vnfcs) {
+      for (const port of vnfc.ports) await this.restorePort(tenantId, vnfc, port);
+    }
+    this.vim().portsChanged();
+  }
+
+  /** Creates again, with their ids, the networks of the VNFM-managed links that were removed. */
+  async restoreVirtualLinks(tenantId: string, vnfInstanceId: string, links: readonly VnfVirtualLinkRecord[]): Promise<void> {
+    const { networks } = this.vim();
+    for (const link of links) {
+      if (link.managedBy !== 'vnfm') continue;
+      await networks.createNetwork(lifecycleWriter(tenantId), { name: `vnf-${vnfInstanceId.slice(0, 8)}-${link.vnfVirtualLinkDescId}`, tenant_id: tenantId }, { id: link.networkId });
+    }
     this.vim().portsChanged();
   }
 

@@ -8,8 +8,13 @@ import type { VnfInstance } from '../instances/model.js';
 import type { VnfInstanceService } from '../instances/routes.js';
 import { countsAtLevel } from './plan.js';
 import type { VnfLifecycle } from './lifecycle.js';
-import { VNF_LCM_OP_OCC_ATTRIBUTES, VNF_LCM_OP_OCC_SHAPE, VNF_LCM_OP_OCCS_PATH, vnfLcmOpOccView } from './op-occs.js';
+import { VNF_LCM_V1, type VnfLcmApiVersion } from '../api-versions.js';
+import { VNF_LCM_OP_OCC_ATTRIBUTES, VNF_LCM_OP_OCC_SHAPE, vnfLcmOpOccView } from './op-occs.js';
 import {
+  changeExtVnfConnectivityRequestSchema,
+  changeVnfFlavourRequestSchema,
+  type ChangeExtVnfConnectivityRequest,
+  type ChangeVnfFlavourRequest,
   healVnfRequestSchema,
   instantiateVnfRequestSchema,
   operateVnfRequestSchema,
@@ -36,10 +41,13 @@ export interface LifecycleRoutesContext {
   service: VnfInstanceService;
   lifecycle: VnfLifecycle;
   pageSize: number;
+  /** The API version the routes serve (v1 unless given): its URIs, representations and request bodies. */
+  version?: VnfLcmApiVersion;
 }
 
-export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRoutesContext) {
+export function vnfLifecycleRoutes({ service, lifecycle, pageSize, version = VNF_LCM_V1 }: LifecycleRoutesContext) {
   const apiRoot = (request: FastifyRequest): string => absoluteUri(request, '');
+  const occurrenceView = (operation: Operation, request: FastifyRequest) => vnfLcmOpOccView(operation, apiRoot(request), version);
 
   async function instanceOf(request: FastifyRequest, vnfInstanceId: string): Promise<VnfInstance> {
     const found = await service.instances.get(vnfInstanceId, tenantScope(request.principal));
@@ -54,13 +62,13 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
   }
 
   function accepted(request: FastifyRequest, reply: FastifyReply, operation: Operation): FastifyReply {
-    return reply.code(202).header('Location', absoluteUri(request, `${VNF_LCM_OP_OCCS_PATH}/${operation.id}`)).send();
+    return reply.code(202).header('Location', absoluteUri(request, `${version.opOccsPath}/${operation.id}`)).send();
   }
 
   return async (scope: FastifyInstance): Promise<void> => {
     scope.post<InstanceParams & { Body: InstantiateVnfRequest }>(
       '/vnf_instances/:vnfInstanceId/instantiate',
-      { schema: { tags: TAGS, summary: 'Instantiate a VNF', params: instanceParams, body: instantiateVnfRequestSchema } },
+      { schema: { tags: TAGS, summary: 'Instantiate a VNF', params: instanceParams, body: version.requestSchema(instantiateVnfRequestSchema) } },
       async (request, reply) => {
         const instance = await instanceOf(request, request.params.vnfInstanceId);
         if (instance.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${instance.id} is already INSTANTIATED.`, { instantiationState: instance.instantiationState });
@@ -131,6 +139,26 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
       },
     );
 
+    scope.post<InstanceParams & { Body: ChangeExtVnfConnectivityRequest }>(
+      '/vnf_instances/:vnfInstanceId/change_ext_conn',
+      { schema: { tags: TAGS, summary: 'Change the external connectivity of a VNF', params: instanceParams, body: version.requestSchema(changeExtVnfConnectivityRequestSchema) } },
+      async (request, reply) => {
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        await lifecycle.extConnectivityChangeOf(instance, request.body);
+        return accepted(request, reply, await lifecycle.start('CHANGE_EXT_CONN', instance, request.body));
+      },
+    );
+
+    scope.post<InstanceParams & { Body: ChangeVnfFlavourRequest }>(
+      '/vnf_instances/:vnfInstanceId/change_flavour',
+      { schema: { tags: TAGS, summary: 'Change the deployment flavour of a VNF', params: instanceParams, body: version.requestSchema(changeVnfFlavourRequestSchema) } },
+      async (request, reply) => {
+        const instance = await instantiatedOf(request, request.params.vnfInstanceId);
+        await lifecycle.flavourChangeOf(instance, request.body);
+        return accepted(request, reply, await lifecycle.start('CHANGE_FLAVOUR', instance, request.body));
+      },
+    );
+
     scope.patch<InstanceParams & { Body: VnfInfoModificationRequest }>(
       '/vnf_instances/:vnfInstanceId',
       { schema: { tags: TAGS, summary: 'Modify VNF instance information (JSON Merge Patch)', params: instanceParams, body: vnfInfoModificationRequestSchema } },
@@ -148,7 +176,7 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
         reply,
         repository: lifecycle.engine.repository,
         tenantId: tenantScope(request.principal),
-        view: (operation: Operation) => vnfLcmOpOccView(operation, apiRoot(request)),
+        view: (operation: Operation) => occurrenceView(operation, request),
         shape: VNF_LCM_OP_OCC_SHAPE,
         pageSize,
         isKnownAttribute: (path) => VNF_LCM_OP_OCC_ATTRIBUTES.has(path[0] ?? ''),
@@ -156,7 +184,7 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
     );
 
     scope.get<OccurrenceParams>('/vnf_lcm_op_occs/:vnfLcmOpOccId', { schema: { tags: TAGS, summary: 'Read a VNF LCM operation occurrence', params: occurrenceParams } }, async (request) =>
-      vnfLcmOpOccView(await occurrenceOf(request, request.params.vnfLcmOpOccId), apiRoot(request)),
+      occurrenceView(await occurrenceOf(request, request.params.vnfLcmOpOccId), request),
     );
 
     registerOccurrenceTasks(scope, {
@@ -165,7 +193,7 @@ export function vnfLifecycleRoutes({ service, lifecycle, pageSize }: LifecycleRo
       tags: TAGS,
       engine: lifecycle.engine,
       occurrenceOf,
-      view: (operation, request) => vnfLcmOpOccView(operation, apiRoot(request)),
+      view: occurrenceView,
     });
   };
 }

@@ -7,6 +7,7 @@ export {
   OPERATION_OCCURRENCE_NOTIFICATION,
   VNF_LCM_SUBSCRIPTIONS,
   VNF_LCM_SUBSCRIPTIONS_PATH,
+  VNF_LCM_V2_SUBSCRIPTIONS,
   type LccnSubscription,
   type LccnSubscriptionRequest,
   type LcmNotificationType,
@@ -20,7 +21,9 @@ export {
   lccnFilterMatches,
   VNF_LCM_NOTIFICATIONS_CHANNEL,
   VNF_LCM_NOTIFIED_OCCURRENCES,
+  VNF_LCM_V2_NOTIFIED_OCCURRENCES,
   VnfLcmNotifications,
+  VnfLcmNotifiers,
   type InstanceLookup,
   type NotifiedOccurrence,
 } from './notifications.js';

@@ -1,5 +1,6 @@
 /** SOL 003 clause 5.5.2.15 / 5.5.2.16 / 5.5.3.12: subscriptions to VNF lifecycle change notifications. */
 import type { CollectionSpec } from '../../platform/index.js';
+import { VNF_LCM_V1 } from '../api-versions.js';
 import {
   subscriptionView,
   type StoredSubscription,
@@ -62,8 +63,13 @@ export type StoredLccnSubscription = StoredSubscription<LifecycleChangeNotificat
 /** SOL 003 clause 5.5.2.16 LccnSubscription. */
 export type LccnSubscription = SubscriptionView<LifecycleChangeNotificationsFilter>;
 
+/**
+ * Each API version has its own subscriptions, as Tacker keeps them: a subscription is a resource of the version
+ * it was created in, and the links its notifications carry point into that version.
+ */
 export const VNF_LCM_SUBSCRIPTIONS: CollectionSpec = { name: 'vnflcm_subscriptions', indexes: [] };
-export const VNF_LCM_SUBSCRIPTIONS_PATH = '/vnflcm/v1/subscriptions';
+export const VNF_LCM_V2_SUBSCRIPTIONS: CollectionSpec = { name: 'vnflcm_v2_subscriptions', indexes: [] };
+export const VNF_LCM_SUBSCRIPTIONS_PATH = VNF_LCM_V1.subscriptionsPath;
 
 export function lccnSubscriptionOf(subscription: StoredLccnSubscription, apiRoot: string): LccnSubscription {
   return subscriptionView(subscription, apiRoot, VNF_LCM_SUBSCRIPTIONS_PATH);

@@ -6,7 +6,7 @@
  * STARTING, PROCESSING (also after a retry) and ROLLING_BACK; RESULT on COMPLETED, FAILED_TEMP, FAILED and
  * ROLLED_BACK; `OccurrenceNotifier` notifies each state once, across restarts too.
  */
-import type { CollectionSpec, Logger, NotificationOutbox, Operation, Store, Violation } from '../../platform/index.js';
+import type { CollectionSpec, Logger, NotificationOutbox, Operation, OperationEngine, Store, Violation } from '../../platform/index.js';
 import {
   OccurrenceNotifier,
   type NotifiedOccurrenceRecord,
@@ -14,15 +14,15 @@ import {
   type OccurrenceInstanceLookup,
 } from '../../platform/notifications/occurrence-notifier.js';
 import { matchesAny, matchesVnfProducts } from '../../platform/notifications/subscriptions.js';
-import { VNF_INSTANCES_PATH } from '../instances/model.js';
+import { isV2, VNF_LCM_V1, VNF_LCM_V2, type VnfLcmApiVersion } from '../api-versions.js';
 import type { VnfLcmOperationType } from '../lifecycle/lifecycle.js';
-import { lcmOperationState, vnfLcmOpOccView, VNF_LCM_OP_OCCS_PATH, type LcmOperationState } from '../lifecycle/op-occs.js';
+import { lcmOperationState, vnfLcmOpOccView, type LcmOperationState } from '../lifecycle/op-occs.js';
 import {
   IDENTIFIER_CREATION_NOTIFICATION,
   IDENTIFIER_DELETION_NOTIFICATION,
   OPERATION_OCCURRENCE_NOTIFICATION,
   VNF_LCM_SUBSCRIPTIONS,
-  VNF_LCM_SUBSCRIPTIONS_PATH,
+  VNF_LCM_V2_SUBSCRIPTIONS,
   type LcmNotificationType,
   type LifecycleChangeNotificationsFilter,
   type VnfInstanceFacts,
@@ -35,6 +35,7 @@ export const VNF_LCM_NOTIFICATIONS_CHANNEL = 'vnflcm';
 export type NotifiedOccurrence = NotifiedOccurrenceRecord<LcmOperationState, VnfInstanceFacts>;
 
 export const VNF_LCM_NOTIFIED_OCCURRENCES: CollectionSpec = { name: 'vnflcm_notified_op_occs', indexes: [] };
+export const VNF_LCM_V2_NOTIFIED_OCCURRENCES: CollectionSpec = { name: 'vnflcm_v2_notified_op_occs', indexes: [] };
 
 /** What a notification about an operation occurrence is filtered on, besides the instance. */
 export type OccurrenceFacts = OccurrenceFilterFacts<LcmOperationState>;
@@ -88,19 +89,25 @@ interface VnfLcmNotifierTypes {
 
 /**
  * SOL 003 clause 5.5.2.17 VnfLcmOperationOccurrenceNotification, 5.5.2.18 VnfIdentifierCreationNotification
- * and 5.5.2.19 VnfIdentifierDeletionNotification.
+ * and 5.5.2.19 VnfIdentifierDeletionNotification, to the subscriptions of one API version (v1 unless given),
+ * with links into that version. The notifications' attributes are the same in v1 and v2.
  */
 export class VnfLcmNotifications extends OccurrenceNotifier<VnfLcmNotifierTypes> {
-  constructor(store: Store, outbox: NotificationOutbox, logger: Logger) {
+  constructor(
+    store: Store,
+    outbox: NotificationOutbox,
+    logger: Logger,
+    readonly version: VnfLcmApiVersion = VNF_LCM_V1,
+  ) {
     super(store, outbox, logger, {
-      subscriptions: VNF_LCM_SUBSCRIPTIONS,
-      notified: VNF_LCM_NOTIFIED_OCCURRENCES,
-      component: 'vnflcm-notifications',
+      subscriptions: isV2(version) ? VNF_LCM_V2_SUBSCRIPTIONS : VNF_LCM_SUBSCRIPTIONS,
+      notified: isV2(version) ? VNF_LCM_V2_NOTIFIED_OCCURRENCES : VNF_LCM_NOTIFIED_OCCURRENCES,
+      component: isV2(version) ? 'vnflcm-v2-notifications' : 'vnflcm-notifications',
       types: { occurrence: OPERATION_OCCURRENCE_NOTIFICATION, creation: IDENTIFIER_CREATION_NOTIFICATION, deletion: IDENTIFIER_DELETION_NOTIFICATION },
       startStates: START_STATES,
-      instance: { name: 'vnfInstance', path: VNF_INSTANCES_PATH, described: 'VNF instance' },
-      occurrence: { name: 'vnfLcmOpOcc', path: VNF_LCM_OP_OCCS_PATH, described: 'a VNF LCM operation occurrence' },
-      subscriptionsPath: VNF_LCM_SUBSCRIPTIONS_PATH,
+      instance: { name: 'vnfInstance', path: version.instancesPath, described: 'VNF instance' },
+      occurrence: { name: 'vnfLcmOpOcc', path: version.opOccsPath, described: 'a VNF LCM operation occurrence' },
+      subscriptionsPath: version.subscriptionsPath,
     });
   }
 
@@ -131,3 +138,53 @@ export class VnfLcmNotifications extends OccurrenceNotifier<VnfLcmNotifierTypes>
 
 /** The facts of a VNF instance by id, or undefined when it does not exist (any more). */
 export type InstanceLookup = OccurrenceInstanceLookup<VnfInstanceFacts>;
+
+/**
+ * The lifecycle change notifications of both API versions, through one outbox: each version's subscribers get
+ * their own notification, linked into their version.
+ */
+export class VnfLcmNotifiers {
+  readonly v1: VnfLcmNotifications;
+  readonly v2: VnfLcmNotifications;
+
+  constructor(
+    store: Store,
+    readonly outbox: NotificationOutbox,
+    logger: Logger,
+  ) {
+    this.v1 = new VnfLcmNotifications(store, outbox, logger, VNF_LCM_V1);
+    this.v2 = new VnfLcmNotifications(store, outbox, logger, VNF_LCM_V2);
+  }
+
+  of(version: VnfLcmApiVersion): VnfLcmNotifications {
+    return isV2(version) ? this.v2 : this.v1;
+  }
+
+  private get all(): VnfLcmNotifications[] {
+    return [this.v1, this.v2];
+  }
+
+  attach(engine: OperationEngine, instanceOf: InstanceLookup): void {
+    for (const notifier of this.all) notifier.attach(engine, instanceOf);
+  }
+
+  detach(): void {
+    for (const notifier of this.all) notifier.detach();
+  }
+
+  async identifierCreated(instance: VnfInstanceFacts): Promise<void> {
+    for (const notifier of this.all) await notifier.identifierCreated(instance);
+  }
+
+  async identifierDeleted(instance: VnfInstanceFacts): Promise<void> {
+    for (const notifier of this.all) await notifier.identifierDeleted(instance);
+  }
+
+  async catchUp(): Promise<void> {
+    for (const notifier of this.all) await notifier.catchUp();
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.all.map((notifier) => notifier.idle()));
+  }
+}

@@ -1,7 +1,7 @@
 /** SOL 003 clause 5.4.18 and 5.4.19: subscriptions to VNF lifecycle change notifications. */
 import type { Store } from '../../platform/index.js';
 import { stringArraySchema, subscriptionRoutes, vnfProductsFromProvidersSchema } from '../../platform/notifications/subscriptions.js';
-import { LCM_NOTIFICATION_TYPES, LCM_OPERATION_STATES, LCM_OPERATION_TYPES, VNF_LCM_SUBSCRIPTIONS_PATH } from './model.js';
+import { LCM_NOTIFICATION_TYPES, LCM_OPERATION_STATES, LCM_OPERATION_TYPES } from './model.js';
 import { checkLccnFilter, type VnfLcmNotifications } from './notifications.js';
 
 /** SOL 003 clause 4.4.1.5 VnfInstanceSubscriptionFilter. */
@@ -34,13 +34,13 @@ export interface VnfLcmSubscriptionRoutesContext {
   pageSize: number;
 }
 
-/** The routes of `/vnflcm/v1/subscriptions`, to register in the vnflcm API's scope. */
+/** The routes of `/vnflcm/v{major}/subscriptions` (the version of `notifications`), to register in that version's scope. */
 export function registerVnfLcmSubscriptionRoutes({ store, notifications, pageSize }: VnfLcmSubscriptionRoutesContext) {
   return subscriptionRoutes({
     store,
     subscriptions: notifications.subscriptions,
     outbox: notifications.outbox,
-    path: VNF_LCM_SUBSCRIPTIONS_PATH,
+    path: notifications.version.subscriptionsPath,
     tags: ['vnflcm'],
     notifications: 'VNF lifecycle change notifications',
     filterSchema: lifecycleChangeNotificationsFilterSchema,
