@@ -231,8 +231,30 @@ export interface Nsd {
   virtualLinks: Array<{ virtualLinkId: string; layerProtocols: string[] }>;
   saps: Array<{ sapId: string; virtualLinkId: string | undefined }>;
   vnffgs: Vnffg[];
+  /** The aspects the NS scales by (NsScalingAspects with their VnfToLevelMapping policies). */
+  scalingAspects: NsScalingAspect[];
+  /** The NS instantiation levels (NsInstantiationLevels with their VnfToInstantiationLevelMapping policies), the default first. */
+  instantiationLevels: NsInstantiationLevel[];
   /** Every descriptor file of the NSD, entry first. */
   descriptorFiles: string[];
+}
+
+/** An aspect an NS scales by horizontally (SOL 001 NsScalingAspect): its levels run from 0 to `maxScaleLevel`. */
+export interface NsScalingAspect {
+  aspectId: string;
+  name: string;
+  description: string;
+  maxScaleLevel: number;
+  /** The VNF profiles the aspect scales, with their number of instances at each level (index = level). */
+  vnfInstances: Array<{ vnfProfileId: string; instancesAtLevel: number[] }>;
+}
+
+/** An NS instantiation level: VNF profile -> number of instances (profiles it does not name keep their minimum). */
+export interface NsInstantiationLevel {
+  levelId: string;
+  description: string;
+  isDefault: boolean;
+  vnfInstances: Record<string, number>;
 }
 
 /** A VNF forwarding graph as an ordered chain intent: what SFC compiles. */

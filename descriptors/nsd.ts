@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Nsd, NfpRule, Vnffg } from './model.js';
+import type { Nsd, NfpRule, NsInstantiationLevel, NsScalingAspect, Vnffg } from './model.js';
 import type { Problems, Site } from './problems.js';
 import type { ServiceTemplate } from './service-template.js';
 import { read, type Value } from './tosca-values.js';
@@ -22,6 +22,10 @@ const NSD_TYPES = {
   nfpPositionElement: 'tosca.nodes.nfv.NfpPositionElement',
   vnffg: 'tosca.groups.nfv.VNFFG',
   nfpRule: 'tosca.policies.nfv.NfpRule',
+  scalingAspects: 'tosca.policies.nfv.NsScalingAspects',
+  vnfToLevelMapping: 'tosca.policies.nfv.VnfToLevelMapping',
+  instantiationLevels: 'tosca.policies.nfv.NsInstantiationLevels',
+  vnfToInstantiationLevelMapping: 'tosca.policies.nfv.VnfToInstantiationLevelMapping',
 } as const;
 
 /** IANA protocol numbers of the keywords NfpRule.protocol is written with. */
@@ -40,6 +44,7 @@ export function buildNsd(template: ServiceTemplate, problems: Problems): Omit<Ns
     return undefined;
   }
   const text = (name: string) => read.text(ns.properties[name]) ?? '';
+  const vnfProfiles = reader.vnfProfiles();
   return {
     nsdId: text('descriptor_id'),
     designer: text('designer'),
@@ -47,13 +52,15 @@ export function buildNsd(template: ServiceTemplate, problems: Problems): Omit<Ns
     name: text('name'),
     invariantId: text('invariant_id'),
     flavourId: text('flavour_id'),
-    vnfProfiles: reader.vnfProfiles(),
+    vnfProfiles,
     virtualLinks: reader.ofType(NSD_TYPES.virtualLink).map((node) => ({
       virtualLinkId: node.name,
       layerProtocols: read.list(read.at(node.properties['connectivity_type'], 'layer_protocols')).flatMap((protocol) => read.text(protocol) ?? []),
     })),
     saps: reader.ofType(NSD_TYPES.sap).map((node) => ({ sapId: node.name, virtualLinkId: reader.linkOf(node, ['internal_virtual_link', 'external_virtual_link']) })),
     vnffgs: reader.vnffgs(),
+    scalingAspects: reader.scalingAspects(vnfProfiles),
+    instantiationLevels: reader.instantiationLevels(vnfProfiles),
   };
 }
 
@@ -100,6 +107,97 @@ class NsdReader {
         virtualLinkConnectivity: connectivity,
       };
     });
+  }
+
+  private policies(type: string): PolicyTemplate[] {
+    return this.topology.policies.filter((policy) => this.template.registry.isA('policy', policy.type, type));
+  }
+
+  private propertySite(policy: PolicyTemplate, ...path: string[]): Site {
+    return path.reduce((located, name) => child(located, name), child(policy.located, 'properties')).site;
+  }
+
+  /**
+   * NsScalingAspects with the VnfToLevelMapping policies of each aspect: per VNF profile, its instances at
+   * every level from 0 to the aspect's highest (a level left out would leave the count undefined), within
+   * the profile's min and max number of instances. A profile follows one aspect, so its count is never in
+   * question.
+   */
+  scalingAspects(profiles: Nsd['vnfProfiles']): NsScalingAspect[] {
+    const aspects: NsScalingAspect[] = [];
+    for (const policy of this.policies(NSD_TYPES.scalingAspects)) {
+      for (const [aspectId, aspect] of Object.entries(read.record(policy.properties['aspects']))) {
+        const levels = Object.keys(read.record(read.at(aspect, 'ns_scale_levels'))).map(Number);
+        const maxScaleLevel = Math.max(0, ...levels);
+        const missing = Array.from({ length: maxScaleLevel + 1 }, (_, level) => level).filter((level) => !levels.includes(level));
+        if (missing.length > 0) this.problems.error('ns-scale-levels', `aspect ${aspectId} has levels up to ${maxScaleLevel} but not ${missing.join(', ')}; levels run from 0 without gaps`, this.propertySite(policy, 'aspects', aspectId, 'ns_scale_levels'));
+        aspects.push({ aspectId, name: read.text(read.at(aspect, 'name')) ?? aspectId, description: read.text(read.at(aspect, 'description')) ?? '', maxScaleLevel, vnfInstances: [] });
+      }
+    }
+    const scaledBy = new Map<string, string>();
+    for (const policy of this.policies(NSD_TYPES.vnfToLevelMapping)) {
+      const aspectId = read.text(policy.properties['aspect']) ?? '';
+      const aspect = aspects.find((candidate) => candidate.aspectId === aspectId);
+      if (!aspect) {
+        this.problems.error('unknown-aspect', `${policy.name} names the aspect ${aspectId}, which NsScalingAspects does not declare`, this.propertySite(policy, 'aspect'));
+        continue;
+      }
+      const counts = read.record(policy.properties['number_of_instances']);
+      const instancesAtLevel: number[] = [];
+      for (let level = 0; level <= aspect.maxScaleLevel; level += 1) {
+        const count = read.integer(counts[String(level)]);
+        if (count === undefined) this.problems.error('ns-scale-levels', `${policy.name} gives no number of instances for level ${level} of aspect ${aspectId}`, this.propertySite(policy, 'number_of_instances'));
+        instancesAtLevel.push(count ?? 0);
+      }
+      for (const level of Object.keys(counts).map(Number).filter((level) => level > aspect.maxScaleLevel)) {
+        this.problems.error('ns-scale-levels', `${policy.name} maps level ${level}, beyond the highest level ${aspect.maxScaleLevel} of aspect ${aspectId}`, this.propertySite(policy, 'number_of_instances', String(level)));
+      }
+      for (const vnfProfileId of policy.targets) {
+        const profile = profiles.find((candidate) => candidate.profileId === vnfProfileId);
+        const other = scaledBy.get(vnfProfileId);
+        if (other !== undefined && other !== aspectId) this.problems.error('ns-scale-levels', `VNF ${vnfProfileId} is scaled by aspects ${other} and ${aspectId}; a VNF profile follows one aspect`, policy.located.site);
+        scaledBy.set(vnfProfileId, aspectId);
+        if (profile && instancesAtLevel.some((count) => count < profile.minInstances || count > profile.maxInstances)) {
+          this.problems.error('ns-scale-levels', `${policy.name} gives VNF ${vnfProfileId} ${instancesAtLevel.join(', ')} instances at levels 0..${aspect.maxScaleLevel}, outside its profile's ${profile.minInstances}..${profile.maxInstances}`, this.propertySite(policy, 'number_of_instances'));
+        }
+        aspect.vnfInstances.push({ vnfProfileId, instancesAtLevel });
+      }
+    }
+    return aspects;
+  }
+
+  /** NsInstantiationLevels with the VnfToInstantiationLevelMapping policies, the default level first. */
+  instantiationLevels(profiles: Nsd['vnfProfiles']): NsInstantiationLevel[] {
+    const levels: NsInstantiationLevel[] = [];
+    for (const policy of this.policies(NSD_TYPES.instantiationLevels)) {
+      const defaultLevel = read.text(policy.properties['default_level']);
+      const declared = Object.entries(read.record(policy.properties['ns_levels']));
+      if (defaultLevel !== undefined && !declared.some(([levelId]) => levelId === defaultLevel)) {
+        this.problems.error('unknown-instantiation-level', `default_level ${defaultLevel} is not one of the ns_levels (${declared.map(([levelId]) => levelId).join(', ')})`, this.propertySite(policy, 'default_level'));
+      }
+      for (const [levelId, level] of declared) {
+        const isDefault = defaultLevel === undefined ? declared.length === 1 : levelId === defaultLevel;
+        levels.push({ levelId, description: read.text(read.at(level, 'description')) ?? '', isDefault, vnfInstances: {} });
+      }
+    }
+    for (const policy of this.policies(NSD_TYPES.vnfToInstantiationLevelMapping)) {
+      for (const [levelId, value] of Object.entries(read.record(policy.properties['number_of_instances']))) {
+        const level = levels.find((candidate) => candidate.levelId === levelId);
+        if (!level) {
+          this.problems.error('unknown-instantiation-level', `${policy.name} maps the NS instantiation level ${levelId}, which NsInstantiationLevels does not declare`, this.propertySite(policy, 'number_of_instances', levelId));
+          continue;
+        }
+        const count = read.integer(value) ?? 0;
+        for (const vnfProfileId of policy.targets) {
+          const profile = profiles.find((candidate) => candidate.profileId === vnfProfileId);
+          if (profile && (count < profile.minInstances || count > profile.maxInstances)) {
+            this.problems.error('ns-scale-levels', `${policy.name} gives VNF ${vnfProfileId} ${count} instances at level ${levelId}, outside its profile's ${profile.minInstances}..${profile.maxInstances}`, this.propertySite(policy, 'number_of_instances', levelId));
+          }
+          level.vnfInstances[vnfProfileId] = count;
+        }
+      }
+    }
+    return levels.sort((first, second) => Number(second.isDefault) - Number(first.isDefault));
   }
 
   vnffgs(): Vnffg[] {

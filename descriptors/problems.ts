@@ -88,6 +88,7 @@ export const DESCRIPTOR_ERROR_CODES = {
   'ns-node-multiple': 'more than one node template describes the NS',
   'vnffg-element-target': 'an NfpPositionElement does not point at a VNF or a Sap',
   'nfp-rule-value': 'an NfpRule match cannot be turned into a classifier',
+  'ns-scale-levels': 'NS scale or instantiation levels that do not fit: a level gap, a level the aspect lacks, a profile scaled by two aspects, instances outside the VNF profile\'s range',
   // The reader itself.
   'internal-error': 'the reader failed on this input; this is a defect of the reader, not of the package',
 } as const;

@@ -5,7 +5,7 @@
  */
 import { describeListenFailure, socketTarget, type PlatformServices, type ProductModule } from '../platform/index.js';
 import { DEFAULT_SEGMENT_RANGES, Networks, type PortBindings, type PortDirectory } from '../vim/networks/index.js';
-import { registerSfcApis, sfcRepositories, type SfcRepositories } from './api/index.js';
+import { registerSfcApis, sfcRepositories, upgradeStoredSteeringChains, type SfcRepositories } from './api/index.js';
 import { SteeredChains } from './api/steered-chains.js';
 import { ChainProgrammer } from './flows/index.js';
 import { HostSwitches } from './hosts/index.js';
@@ -16,7 +16,7 @@ export * as ovsdb from './ovsdb/index.js';
 export { registerSfcApis, storedChainResources, type ChainDataplane, type SfcApiServices, type SfcRepositories } from './api/index.js';
 export { chainIntents, type ChainResources } from './chains/mapping.js';
 export { sfcPortUsers } from './api/port-users.js';
-export { SteeredChains, type SteeredChainSpec, type SteeredClassifier, type SteeredHop } from './api/steered-chains.js';
+export { SteeredChains, type SteeredChainSpec, type SteeredClassifier, type SteeredHop, type SteeredInstance } from './api/steered-chains.js';
 export * from './chains/model.js';
 export { ChainProgrammer, type RenderedChain } from './flows/index.js';
 export { datapathIdHex, datapathIdOf, HostSwitches } from './hosts/index.js';
@@ -95,9 +95,12 @@ export function createSfcModule(options: { ports?: PortDirectory & PortBindings 
         datapathType: config.sfc.bridgeDatapathType,
       });
       hostSwitches = switches;
+      const chainRepositories = repositories ?? sfcRepositories(store);
+      const upgraded = await upgradeStoredSteeringChains(chainRepositories);
+      if (upgraded > 0) logger.info({ upgraded }, 'Traffic Steering chains rewritten to load-balanced hops');
       programmer = new ChainProgrammer({
         store,
-        repositories: repositories ?? sfcRepositories(store),
+        repositories: chainRepositories,
         controller,
         hostOfDatapath: (datapathId) => switches.hostOfDatapath(datapathId),
         tunnelsOf: (hostId) => switches.tunnelsOf(hostId),

@@ -39,6 +39,20 @@ data_types:
       min_number_of_instances: { type: integer, required: true, constraints: [ greater_or_equal: 0 ] }
       max_number_of_instances: { type: integer, required: true, constraints: [ greater_or_equal: 0 ] }
 
+  tosca.datatypes.nfv.NsLevels:
+    derived_from: tosca.datatypes.Root
+    description: An NS level (of instantiation or of a scaling aspect).
+    properties:
+      description: { type: string, required: true }
+
+  tosca.datatypes.nfv.NsScalingAspect:
+    derived_from: tosca.datatypes.Root
+    description: An aspect the NS scales by horizontally, and its levels (level 0 first).
+    properties:
+      name: { type: string, required: true }
+      description: { type: string, required: true }
+      ns_scale_levels: { type: map, required: true, key_schema: { type: integer, constraints: [ greater_or_equal: 0 ] }, entry_schema: { type: tosca.datatypes.nfv.NsLevels } }
+
   tosca.datatypes.nfv.Mask:
     derived_from: tosca.datatypes.Root
     description: Bits of a frame to match.
@@ -168,6 +182,34 @@ policy_types:
       destination_ip_address_prefix: { type: string, required: false }
       extended_criteria: { type: list, required: false, entry_schema: { type: tosca.datatypes.nfv.Mask } }
     targets: [ tosca.nodes.nfv.NFP ]
+
+  tosca.policies.nfv.NsScalingAspects:
+    derived_from: tosca.policies.Root
+    description: The aspects the NS scales by, with their NS scale levels.
+    properties:
+      aspects: { type: map, required: true, entry_schema: { type: tosca.datatypes.nfv.NsScalingAspect }, constraints: [ min_length: 1 ] }
+
+  tosca.policies.nfv.VnfToLevelMapping:
+    derived_from: tosca.policies.Root
+    description: How many instances of the targeted VNF profiles run at each NS scale level of an aspect.
+    properties:
+      aspect: { type: string, required: true }
+      number_of_instances: { type: map, required: true, key_schema: { type: integer, constraints: [ greater_or_equal: 0 ] }, entry_schema: { type: integer, constraints: [ greater_or_equal: 0 ] }, constraints: [ min_length: 1 ] }
+    targets: [ tosca.nodes.nfv.VNF ]
+
+  tosca.policies.nfv.NsInstantiationLevels:
+    derived_from: tosca.policies.Root
+    description: The NS instantiation levels of the deployment flavour and the default one.
+    properties:
+      ns_levels: { type: map, required: true, entry_schema: { type: tosca.datatypes.nfv.NsLevels }, constraints: [ min_length: 1 ] }
+      default_level: { type: string, required: false }
+
+  tosca.policies.nfv.VnfToInstantiationLevelMapping:
+    derived_from: tosca.policies.Root
+    description: How many instances of the targeted VNF profiles run at each NS instantiation level.
+    properties:
+      number_of_instances: { type: map, required: true, entry_schema: { type: integer, constraints: [ greater_or_equal: 0 ] }, constraints: [ min_length: 1 ] }
+    targets: [ tosca.nodes.nfv.VNF ]
 
   tosca.policies.nfv.NsAffinityRule:
     derived_from: tosca.policies.Placement

@@ -4,13 +4,16 @@
  */
 import type { Nsd, NfpRule } from '../../descriptors/index.js';
 import { derivedId, ProblemError } from '../../platform/index.js';
-import type { SteeredClassifier, SteeredHop } from '../../sfc/index.js';
+import type { SteeredChainSpec, SteeredClassifier, SteeredHop } from '../../sfc/index.js';
 import type { VnfInstance } from '../../vnfm/index.js';
 import type { NsInstance, NsVirtualLinkRecord, NsVnffgRecord, NsVnfRecord } from './model.js';
 
+type VnfInstanceReader = (vnfInstanceId: string) => Promise<VnfInstance | undefined>;
+type Nfp = Nsd['vnffgs'][number]['nfps'][number];
+
 /** Each NFP of each VNFFG as a chain spec over the VNFs' ports on the graph's virtual link. */
 export async function chainSpecs(
-  vnfInstance: (vnfInstanceId: string) => Promise<VnfInstance | undefined>,
+  vnfInstance: VnfInstanceReader,
   operationId: string,
   instance: NsInstance,
   nsd: Nsd,
@@ -22,37 +25,56 @@ export async function chainSpecs(
   for (const vnffg of nsd.vnffgs) {
     if (only !== undefined && !only.has(vnffg.vnffgId)) continue;
     for (const nfp of vnffg.nfps) {
-      const profiles = nfp.hops.flatMap((hop) => hop.elements.flatMap((element) => (element.vnfProfileId === undefined ? [] : [element.vnfProfileId])));
-      const linkId = chainLinkOf(nsd, profiles);
-      const networkId = links.find((link) => link.nsVirtualLinkDescId === linkId)?.networkId;
-      if (networkId === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}: its VNFs share no virtual link to steer over`);
-      const hops: SteeredHop[] = [];
-      for (const hop of nfp.hops) {
-        const ports: string[] = [];
-        for (const element of hop.elements) {
-          const vnfInstanceId = vnfs.find((vnf) => vnf.vnfProfileId === element.vnfProfileId)?.vnfInstanceId;
-          const vnf = vnfInstanceId === undefined ? undefined : await vnfInstance(vnfInstanceId);
-          for (const vnfc of vnf?.instantiatedVnfInfo?.vnfcs ?? []) {
-            for (const port of vnfc.ports) if (port.networkId === networkId) ports.push(port.portId);
-          }
-        }
-        const [primary, backup, ...more] = ports;
-        if (primary === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: no VNF port on the chain's link`);
-        if (more.length > 0 || (backup !== undefined && hop.forwardingBehaviour !== 'ff')) {
-          throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: ${ports.length} instances with forwarding behaviour ${hop.forwardingBehaviour}; NS chains take one instance per position, or a primary and a backup (ff)`);
-        }
-        hops.push({ ingress: primary, egress: primary, ...(backup === undefined ? {} : { ingressBackup: backup, egressBackup: backup }) });
-      }
-      records.push({
-        vnffgdId: vnffg.vnffgId,
-        nfpId: nfp.nfpId,
-        portChainId: derivedId(operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId),
-        networkId,
-        spec: { tenantId: instance.tenantId, name: `ns-${instance.id.slice(0, 8)}-${vnffg.vnffgId}-${nfp.nfpId}`, classifiers: nfp.classifiers.map(steeredClassifier), hops },
-      });
+      const { networkId, spec } = await nfpChain(vnfInstance, instance, nsd, vnffg.vnffgId, nfp, vnfs, links);
+      records.push({ vnffgdId: vnffg.vnffgId, nfpId: nfp.nfpId, portChainId: derivedId(operationId, 'vnffg', vnffg.vnffgId, nfp.nfpId), networkId, spec });
     }
   }
   return records;
+}
+
+/** The NS's chains as they must be over another set of its VNFs (after a scaling), each under its own port chain. */
+export async function chainsOver(vnfInstance: VnfInstanceReader, instance: NsInstance, nsd: Nsd, vnfs: readonly NsVnfRecord[]): Promise<NsVnffgRecord[]> {
+  const records: NsVnffgRecord[] = [];
+  for (const record of instance.vnffgs) {
+    const nfp = nsd.vnffgs.find((vnffg) => vnffg.vnffgId === record.vnffgdId)?.nfps.find((candidate) => candidate.nfpId === record.nfpId);
+    if (!nfp) throw new ProblemError(409, `NFP ${record.nfpId} of VNFFG ${record.vnffgdId} is no longer in the NSD`);
+    records.push({ ...record, spec: (await nfpChain(vnfInstance, instance, nsd, record.vnffgdId, nfp, vnfs, instance.virtualLinks)).spec });
+  }
+  return records;
+}
+
+/**
+ * One NFP as a chain: each position a service function over the ports its VNFs (every instance of each
+ * profile) have on the chain's link. `lb` spreads flows over all of them, `ff` takes a primary and a backup,
+ * any other behaviour one port.
+ */
+async function nfpChain(vnfInstance: VnfInstanceReader, instance: NsInstance, nsd: Nsd, vnffgId: string, nfp: Nfp, vnfs: readonly NsVnfRecord[], links: readonly NsVirtualLinkRecord[]): Promise<{ networkId: string; spec: SteeredChainSpec }> {
+  const profiles = nfp.hops.flatMap((hop) => hop.elements.flatMap((element) => (element.vnfProfileId === undefined ? [] : [element.vnfProfileId])));
+  const linkId = chainLinkOf(nsd, profiles);
+  const networkId = links.find((link) => link.nsVirtualLinkDescId === linkId)?.networkId;
+  if (networkId === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}: its VNFs share no virtual link to steer over`);
+  const hops: SteeredHop[] = [];
+  for (const hop of nfp.hops) {
+    const ports: string[] = [];
+    for (const element of hop.elements) {
+      for (const vnf of vnfs.filter((candidate) => candidate.vnfProfileId === element.vnfProfileId)) {
+        for (const vnfc of (await vnfInstance(vnf.vnfInstanceId))?.instantiatedVnfInfo?.vnfcs ?? []) {
+          for (const port of vnfc.ports) if (port.networkId === networkId) ports.push(port.portId);
+        }
+      }
+    }
+    const [primary, backup, ...more] = ports;
+    if (primary === undefined) throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: no VNF port on the chain's link`);
+    if (hop.forwardingBehaviour === 'lb') {
+      hops.push({ instances: ports.map((port) => ({ ingress: port, egress: port })) });
+      continue;
+    }
+    if (more.length > 0 || (backup !== undefined && hop.forwardingBehaviour !== 'ff')) {
+      throw new ProblemError(422, `NFP ${nfp.nfpId}, position ${hop.positionId}: ${ports.length} instances with forwarding behaviour ${hop.forwardingBehaviour}; NS chains take one instance per position, a primary and a backup (ff), or any number spread by load (lb)`);
+    }
+    hops.push({ instances: [{ ingress: primary, egress: primary, ...(backup === undefined ? {} : { ingressBackup: backup, egressBackup: backup }) }] });
+  }
+  return { networkId, spec: { tenantId: instance.tenantId, name: `ns-${instance.id.slice(0, 8)}-${vnffgId}-${nfp.nfpId}`, classifiers: nfp.classifiers.map(steeredClassifier), hops } };
 }
 
 /** The NS virtual link an NFP steers over: one every VNF of the path connects to, preferring one with SAPs. */
@@ -70,4 +92,9 @@ function steeredClassifier(rule: NfpRule): SteeredClassifier {
     ...(rule.sourceIp === undefined || /^0\.0\.0\.0\/0$|^::\/0$/.test(rule.sourceIp) ? {} : { sourcePrefix: rule.sourceIp }),
     ...(rule.destinationIp === undefined ? {} : { destinationPrefix: rule.destinationIp }),
   };
+}
+
+/** Whether every NFP position the VNF profile is at spreads flows over its instances (`lb`): its VNFCs may then come and go. */
+export function atLoadBalancedPositionsOnly(nsd: Nsd, vnfProfileId: string): boolean {
+  return nsd.vnffgs.every((vnffg) => vnffg.nfps.every((nfp) => nfp.hops.every((hop) => hop.forwardingBehaviour === 'lb' || !hop.elements.some((element) => element.vnfProfileId === vnfProfileId))));
 }

@@ -8,10 +8,34 @@
  * terminated, or their failed instantiation rolled back, then deleted).
  *
  * TERMINATE: `vnffgs` -> `vnfs` (all terminated at once, then deleted) -> `saps` -> `virtual-links` -> `finalize`.
- * Rollback restores the chains; VNFs once terminated stay so (the operation is retried instead).
+ * Rollback brings the NS back whole: networks and SAP ports created again under their ids (SAPs with their MAC
+ * and addresses), each VNF it terminated created again under its instance id and instantiated through the VNFM
+ * with the request of its last instantiation (saved by `vnfs` before the first VNF goes), a failed VNF
+ * termination rolled back instead, then the chains (same port chain ids, their classifiers as they were) over
+ * the VNFs' ports as they are now. What stays lost: a VNF comes back with new VNFCs (domains, ports, MACs) at
+ * the instantiation level it was instantiated with (a later VNF scaling is not redone), and a VNF whose own
+ * terminate rollback fails leaves the NS rollback FAILED_TEMP (roll back again once the VNF is fixed, or fail).
+ * Tested by test/nfvo/ns-terminate-rollback.test.ts.
+ *
+ * CONTINUE (SOL 005 clause 6.4.13; `OperationEngine.continue`): a FAILED_TEMP occurrence goes on past the step
+ * that failed, leaving out what failed, and ends PARTIALLY_COMPLETED. Per operation type:
+ * - INSTANTIATE, step `vnfs`: the VNFs whose instantiation failed are left as they are (NOT_INSTANTIATED, their
+ *   VNF LCM occurrence FAILED_TEMP for the VNFM's operator; not retried), the others are instantiated; the NS
+ *   keeps all of them as members, so its terminate removes the failed ones too; `vnffgs` then leaves out the
+ *   graphs through a VNF that was left out; affectedVnfs reports those VNFs FAILED.
+ * - every other step, and TERMINATE, UPDATE, SCALE and HEAL: not continued (409 naming the step): what failed
+ *   there cannot be left out without leaving the NS inconsistent (a network with ports, a chain without a
+ *   position), so they are retried, rolled back or failed.
+ * Tested by test/nfvo/ns-continue-cancel.test.ts (and the engine's transition by test/platform/operations/continue.test.ts).
+ *
+ * CANCEL (GRACEFUL or FORCEFUL, `OperationEngine.cancel`): the VNF operations a step waits for are cancelled
+ * with the NS operation's mode (GRACEFUL through the step's `cancellation`, FORCEFUL through its `signal`); the
+ * NS occurrence ends FAILED_TEMP, from where rollback removes what was made. Tested end to end, during the
+ * INSTANTIATE `vnfs` step, by test/nfvo/ns-continue-cancel.test.ts.
  */
 import type { Nsd } from '../../descriptors/index.js';
-import { chainSpecs } from './chains.js';
+import { chainSpecs, chainsOver } from './chains.js';
+import { nsScalingPlan, targetScaleLevels, type NsScalingPlan } from './ns-scaling.js';
 import {
   changeStored,
   derivedId,
@@ -26,9 +50,9 @@ import {
   type StepContext,
   type Store,
 } from '../../platform/index.js';
-import type { SteeredChains } from '../../sfc/index.js';
+import type { SteeredChains, SteeredClassifier } from '../../sfc/index.js';
 import type { VimServices } from '../../vim/index.js';
-import type { ExtVirtualLinkData, HealVnfRequest, InstantiateVnfRequest, ScaleVnfRequest, VnfInstance, VnfLcmOperationType, VnfManager } from '../../vnfm/index.js';
+import type { ExtVirtualLinkData, HealVnfRequest, InstantiateVnfRequest, ScaleVnfRequest, VnfInstance, VnfLcmInput, VnfLcmOperationType, VnfManager } from '../../vnfm/index.js';
 import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
 import {
   NS_LCM_OP_OCCS_COLLECTION,
@@ -41,10 +65,62 @@ import {
   type NsSapRecord,
   type NsVirtualLinkRecord,
   type NsVnffgRecord,
+  type NfpRuleData,
+  type NsVnfOutcome,
   type NsVnfRecord,
+  type UpdateVnffgData,
 } from './model.js';
 
 const VNF_OPERATION_TIMEOUT_MS = 10 * 60_000;
+
+/** A VNF of the NS as a termination found it: what bringing it back on rollback takes. */
+interface NsVnfSnapshot extends NsVnfRecord {
+  vnfdId: string;
+  vnfInstanceName?: string;
+  vnfInstanceDescription?: string;
+  /** The request of its last completed instantiation; absent for a VNF that was not instantiated. */
+  instantiateRequest?: Record<string, unknown>;
+}
+
+/**
+ * UPDATE_VNFFG on the NS's chain records: NFPs (nfpInfo ids are port chain ids) given a new nfpRule are
+ * reclassified by it, NFPs listed in `nfpInfoId` deleted. Answers the records after the update and which changed.
+ */
+function updatedVnffgs(instance: NsInstance, updates: readonly UpdateVnffgData[]): { vnffgs: NsVnffgRecord[]; reclassified: Set<string>; deleted: Set<string> } {
+  const rules = new Map<string, NfpRuleData>();
+  const deleted = new Set<string>();
+  for (const update of updates) {
+    const inGraph = (portChainId: string) => instance.vnffgs.some((record) => record.portChainId === portChainId && `${instance.id}/${record.vnffgdId}` === update.vnffgInfoId);
+    for (const nfp of update.nfp ?? []) if (nfp.nfpInfoId !== undefined && nfp.nfpRule !== undefined && inGraph(nfp.nfpInfoId)) rules.set(nfp.nfpInfoId, nfp.nfpRule);
+    for (const nfpInfoId of update.nfpInfoId ?? []) if (inGraph(nfpInfoId)) deleted.add(nfpInfoId);
+  }
+  const vnffgs = instance.vnffgs
+    .filter((record) => !deleted.has(record.portChainId))
+    .map((record) => {
+      const rule = rules.get(record.portChainId);
+      return rule === undefined ? record : { ...record, spec: { ...record.spec, classifiers: [steeredClassifierOf(rule)] } };
+    });
+  return { vnffgs, reclassified: new Set(rules.keys()), deleted };
+}
+
+const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, ICMP: 1 } as const;
+
+/** An NfpRule of a request (checked by the route) as a chain classifier. */
+function steeredClassifierOf(rule: NfpRuleData): SteeredClassifier {
+  const range = rule.destinationPortRange;
+  return {
+    ...(rule.protocol === undefined ? {} : { protocol: PROTOCOL_NUMBERS[rule.protocol] }),
+    ...(range === undefined ? {} : { portRange: range.lowerPort === range.upperPort ? String(range.lowerPort) : `${range.lowerPort}:${range.upperPort}` }),
+    ...(rule.sourceIpAddressPrefix === undefined || /^0\.0\.0\.0\/0$|^::\/0$/.test(rule.sourceIpAddressPrefix) ? {} : { sourcePrefix: rule.sourceIpAddressPrefix }),
+    ...(rule.destinationIpAddressPrefix === undefined ? {} : { destinationPrefix: rule.destinationIpAddressPrefix }),
+  };
+}
+
+/** Waits for all; throws the first failure once every one has settled (nothing is left running behind it). */
+async function everyOrFirstFailure(work: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const failure = (await Promise.allSettled(work)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+}
 
 export interface NsLifecycleOptions {
   store: Store;
@@ -173,33 +249,40 @@ export class NsLifecycle {
     this.options.vim().portsChanged();
   }
 
-  /** Runs a VNF operation to its end: one already under way on the instance is waited for instead. */
   /**
-   * With `signal` (the NS step's): a cancel of the NS operation is passed on to the VNF operation (FORCEFUL
-   * if the NS cancel is), and the wait ends at once with the cancellation.
+   * Runs a VNF operation to its end: one already under way on the instance is waited for instead. With `signal`
+   * (the NS step's), a FORCEFUL cancel of the NS operation is passed on to the VNF operation and the wait ends at
+   * once; with `cancellation` (the NS step's), a GRACEFUL one is passed on, and the VNF operation is waited for
+   * until it stops (FAILED_TEMP, cancelled) or ends.
    */
-  private async settleVnfOperation(vnf: VnfInstance, start: () => Promise<Operation>, signal?: AbortSignal): Promise<Operation> {
+  private async settleVnfOperation(vnf: VnfInstance, start: () => Promise<Operation>, signal?: AbortSignal, cancellation?: AbortSignal): Promise<Operation> {
     const { lifecycle } = this.options.vnfm();
     const unfinished = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
+    signal?.throwIfAborted();
     const operation = unfinished ?? (await start());
-    if (signal === undefined) return lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS);
-    signal.throwIfAborted();
+    const cancelGracefully = () => void lifecycle.engine.cancel(operation.id, 'GRACEFUL').catch(() => undefined);
+    if (cancellation?.aborted) cancelGracefully();
+    else cancellation?.addEventListener('abort', cancelGracefully, { once: true });
     let onAbort: () => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
         lifecycle.engine.cancel(operation.id, 'FORCEFUL').catch(() => undefined);
-        reject(signal.reason);
+        reject(signal?.reason);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([lifecycle.waitFor(operation.id, VNF_OPERATION_TIMEOUT_MS), aborted]);
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
+      cancellation?.removeEventListener('abort', cancelGracefully);
     }
   }
 
-  /** Creates (or finds) and instantiates the VNF of one profile; throws with the VNF's error when it fails. */
+  /**
+   * Creates (or finds) and instantiates the VNF of one profile; throws with the VNF's error when it fails. An
+   * instantiation of it left FAILED_TEMP is retried, unless `leavingFailedAsTheyAre` (a continue).
+   */
   private async instantiateVnf(
     operationId: string,
     instance: NsInstance,
@@ -207,7 +290,8 @@ export class NsLifecycle {
     profileId: string,
     links: readonly NsVirtualLinkRecord[],
     request: InstantiateNsRequest,
-    signal?: AbortSignal,
+    step?: Pick<StepContext, 'signal' | 'cancellation'>,
+    leavingFailedAsTheyAre = false,
   ): Promise<NsVnfRecord> {
     const profile = nsd.vnfProfiles.find((candidate) => candidate.profileId === profileId);
     if (!profile) throw new ProblemError(422, `VNF profile ${profileId} is not in the NSD`);
@@ -244,8 +328,9 @@ export class NsLifecycle {
         const completed = operations.find((operation) => operation.state === 'COMPLETED' && operation.kind === 'INSTANTIATE');
         if (completed && (await instances.instances.get(vnf.id))?.value.instantiationState === 'INSTANTIATED') return completed;
         const failed = operations.find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
+        if (failed && leavingFailedAsTheyAre) return failed;
         return failed ? lifecycle.engine.retry(failed.id) : lifecycle.start('INSTANTIATE', vnf, body);
-      }, signal);
+      }, step?.signal, step?.cancellation);
     } finally {
       this.vnfsInFlight -= 1;
     }
@@ -280,6 +365,91 @@ export class NsLifecycle {
     await instances.delete(vnf.id);
   }
 
+  /** What bringing the NS's VNFs back after a termination takes: each VNF instance's facts and the request it was instantiated with. */
+  private async vnfSnapshots(vnfs: readonly NsVnfRecord[]): Promise<NsVnfSnapshot[]> {
+    const { instances, lifecycle } = this.options.vnfm();
+    const snapshots: NsVnfSnapshot[] = [];
+    for (const record of vnfs) {
+      const vnf = (await instances.instances.get(record.vnfInstanceId))?.value;
+      if (!vnf) continue;
+      const instantiations = vnf.instantiationState === 'INSTANTIATED' ? await lifecycle.engine.list({ resourceId: vnf.id, kind: 'INSTANTIATE', state: 'COMPLETED' }) : [];
+      const latest = instantiations.reduce<Operation | undefined>((found, operation) => (found === undefined || operation.createdAt > found.createdAt ? operation : found), undefined);
+      snapshots.push({
+        ...record,
+        vnfdId: vnf.vnfdId,
+        ...(vnf.vnfInstanceName === undefined ? {} : { vnfInstanceName: vnf.vnfInstanceName }),
+        ...(vnf.vnfInstanceDescription === undefined ? {} : { vnfInstanceDescription: vnf.vnfInstanceDescription }),
+        ...(latest === undefined ? {} : { instantiateRequest: fromJson<VnfLcmInput>(latest.input).request }),
+      });
+    }
+    return snapshots;
+  }
+
+  /**
+   * A VNF a termination took away, back as it was: its failed termination rolled back, or (once terminated or
+   * deleted) the instance created again under its id and instantiated through the VNFM with the request it was
+   * first instantiated with. Its VNFCs and ports are new.
+   */
+  private async restoreVnf(instance: NsInstance, snapshot: NsVnfSnapshot): Promise<void> {
+    const { instances, lifecycle } = this.options.vnfm();
+    const operations = await lifecycle.engine.list({ resourceId: snapshot.vnfInstanceId });
+    const unfinished = operations.find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
+    if (unfinished) await lifecycle.waitFor(unfinished.id, VNF_OPERATION_TIMEOUT_MS);
+    const failedTermination = (await lifecycle.engine.list({ resourceId: snapshot.vnfInstanceId })).find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'TERMINATE');
+    if (failedTermination) {
+      const rolledBack = await lifecycle.waitFor((await lifecycle.engine.rollback(failedTermination.id)).id, VNF_OPERATION_TIMEOUT_MS);
+      if (rolledBack.state !== 'ROLLED_BACK') {
+        throw new ProblemError(rolledBack.error?.status ?? 500, `VNF ${snapshot.vnfProfileId} (instance ${snapshot.vnfInstanceId}): the rollback of its termination ended ${rolledBack.state}: ${rolledBack.error?.detail ?? ''}`);
+      }
+    }
+    const { value: vnf } = await instances.create(
+      instance.tenantId,
+      { vnfdId: snapshot.vnfdId, ...(snapshot.vnfInstanceName === undefined ? {} : { vnfInstanceName: snapshot.vnfInstanceName }), ...(snapshot.vnfInstanceDescription === undefined ? {} : { vnfInstanceDescription: snapshot.vnfInstanceDescription }) },
+      { id: snapshot.vnfInstanceId },
+    );
+    if (vnf.instantiationState === 'INSTANTIATED' || snapshot.instantiateRequest === undefined) return;
+    const request = snapshot.instantiateRequest;
+    const settled = await this.settleVnfOperation(vnf, async () => {
+      const failed = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'FAILED_TEMP' && operation.kind === 'INSTANTIATE');
+      return failed ? lifecycle.engine.retry(failed.id) : lifecycle.start('INSTANTIATE', vnf, request);
+    });
+    if (settled.state !== 'COMPLETED') {
+      throw new ProblemError(settled.error?.status ?? 500, `VNF ${snapshot.vnfProfileId} (instance ${vnf.id}) could not be brought back: ${settled.error?.detail ?? settled.state}`, {
+        extensions: { vnfInstanceId: vnf.id, vnfLcmOpOccId: settled.id },
+      });
+    }
+  }
+
+  /** The NS's networks created again under their ids (what a termination removed). */
+  private async restoreNetworks(instance: NsInstance): Promise<void> {
+    const { networks } = this.options.vim();
+    for (const link of instance.virtualLinks) {
+      await networks.createNetwork(writer(instance.tenantId), { name: `ns-${instance.id.slice(0, 8)}-${link.nsVirtualLinkDescId}`, tenant_id: instance.tenantId }, { id: link.networkId });
+    }
+    this.options.vim().portsChanged();
+  }
+
+  /** The NS's SAP ports created again under their ids, with their MAC and addresses (what a termination removed). */
+  private async restoreSaps(instance: NsInstance): Promise<void> {
+    const { networks } = this.options.vim();
+    for (const sap of instance.saps) {
+      await networks.createPort(
+        writer(instance.tenantId),
+        {
+          network_id: sap.networkId,
+          tenant_id: instance.tenantId,
+          name: sap.sapName,
+          device_id: `ns-${instance.id}`,
+          device_owner: 'nfvo:sap',
+          mac_address: sap.macAddress,
+          ...(sap.addresses.length > 0 ? { fixed_ips: sap.addresses.map((address) => ({ ip_address: address })) } : {}),
+        },
+        { id: sap.portId },
+      );
+    }
+    this.options.vim().portsChanged();
+  }
+
   // --- operations --------------------------------------------------------------------------------------------
 
   private defineInstantiate(): void {
@@ -290,6 +460,21 @@ export class NsLifecycle {
       return { instance, nsd: await this.nsdOf(instance) };
     };
     const linksOf = (ctx: Ctx) => fromJson<NsVirtualLinkRecord[]>(ctx.outputs['virtual-links']);
+    const vnfsOf = (ctx: Ctx): NsVnfRecord[] => fromJson<NsVnfOutcome[]>(ctx.outputs['vnfs']).filter((vnf) => !vnf.leftOut);
+    /** Every profile's VNF instantiated at once; with `leavingFailuresOut` (a continue) those that fail are left out, not retried. */
+    const instantiateVnfs = async (ctx: Ctx, leavingFailuresOut: boolean): Promise<NsVnfOutcome[]> => {
+      const { instance, nsd } = await context(ctx);
+      const outcomes = await Promise.allSettled(
+        nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx), ctx, leavingFailuresOut)),
+      );
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure && !leavingFailuresOut) throw failure.reason;
+      return outcomes.map((outcome, index): NsVnfOutcome => {
+        if (outcome.status === 'fulfilled') return outcome.value;
+        const profileId = nsd.vnfProfiles[index]?.profileId ?? '';
+        return { vnfProfileId: profileId, vnfInstanceId: derivedId(ctx.operationId, 'vnf', profileId), leftOut: true };
+      });
+    };
     this.engine.define('INSTANTIATE', [
       {
         name: 'virtual-links',
@@ -318,13 +503,8 @@ export class NsLifecycle {
       {
         name: 'vnfs',
         onRestart: 'resume',
-        run: async (ctx) => {
-          const { instance, nsd } = await context(ctx);
-          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx), ctx.signal)));
-          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-          if (failure) throw failure.reason;
-          return toJson(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<NsVnfRecord>).value));
-        },
+        run: async (ctx) => toJson(await instantiateVnfs(ctx, false)),
+        continue: async (ctx) => toJson(await instantiateVnfs(ctx, true)),
         compensate: async (ctx) => {
           const { nsd } = await context(ctx);
           const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.removeVnf(derivedId(ctx.operationId, 'vnf', profile.profileId))));
@@ -337,7 +517,10 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const { instance, nsd } = await context(ctx);
-          const records = await chainSpecs(this.vnfInstance, ctx.operationId, instance, nsd, fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']), linksOf(ctx));
+          // After a continue, graphs through a VNF that was left out are left out too.
+          const leftOut = new Set(fromJson<NsVnfOutcome[]>(ctx.outputs['vnfs']).flatMap((vnf) => (vnf.leftOut ? [vnf.vnfProfileId] : [])));
+          const complete = nsd.vnffgs.filter((vnffg) => !vnffg.nfps.some((nfp) => nfp.hops.some((hop) => hop.elements.some((element) => element.vnfProfileId !== undefined && leftOut.has(element.vnfProfileId)))));
+          const records = await chainSpecs(this.vnfInstance, ctx.operationId, instance, nsd, vnfsOf(ctx), linksOf(ctx), new Set(complete.map((vnffg) => vnffg.vnffgId)));
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
           return toJson(records);
         },
@@ -359,7 +542,8 @@ export class NsLifecycle {
             flavourId: body.nsFlavourId,
             virtualLinks: linksOf(ctx),
             saps: fromJson<NsSapRecord[]>(ctx.outputs['saps']),
-            vnfs: fromJson<NsVnfRecord[]>(ctx.outputs['vnfs']),
+            // VNFs left out by a continue stay members, not instantiated: the NS's terminate removes them too.
+            vnfs: fromJson<NsVnfOutcome[]>(ctx.outputs['vnfs']).map(({ vnfProfileId, vnfInstanceId }) => ({ vnfProfileId, vnfInstanceId })),
             vnffgs: fromJson<NsVnffgRecord[]>(ctx.outputs['vnffgs']),
           }));
         },
@@ -380,17 +564,29 @@ export class NsLifecycle {
         run: async (ctx) => {
           for (const vnffg of (await instanceOf(ctx)).vnffgs) await this.options.chains().remove(vnffg.portChainId);
         },
+        // The chains come back over the VNFs' ports as they are now: VNFs brought back have new ones.
         compensate: async (ctx) => {
-          for (const vnffg of (await instanceOf(ctx)).vnffgs) await this.options.chains().ensure(vnffg.portChainId, vnffg.spec);
+          const instance = await instanceOf(ctx);
+          const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), instance.vnfs);
+          // Classifiers as the NS had them (an UPDATE_VNFFG may have changed them from the NSD's).
+          const classifiersOf = (portChainId: string) => instance.vnffgs.find((record) => record.portChainId === portChainId)?.spec.classifiers;
+          const vnffgs = records.map((record) => ({ ...record, spec: { ...record.spec, classifiers: classifiersOf(record.portChainId) ?? record.spec.classifiers } }));
+          for (const record of vnffgs) await this.options.chains().ensure(record.portChainId, record.spec);
+          await this.changeInstance(ctx.resourceId, (current) => ({ ...current, vnffgs }));
         },
       },
       {
         name: 'vnfs',
         onRestart: 'resume',
         run: async (ctx) => {
-          const outcomes = await Promise.allSettled((await instanceOf(ctx)).vnfs.map((vnf) => this.removeVnf(vnf.vnfInstanceId)));
-          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-          if (failure) throw failure.reason;
+          const instance = await instanceOf(ctx);
+          // What bringing each VNF back takes, saved before the first is removed (a resumed run keeps the first save).
+          if (ctx.progress === undefined) await ctx.checkpoint(toJson(await this.vnfSnapshots(instance.vnfs)));
+          await everyOrFirstFailure(instance.vnfs.map((vnf) => this.removeVnf(vnf.vnfInstanceId)));
+        },
+        compensate: async (ctx) => {
+          const instance = await instanceOf(ctx);
+          await everyOrFirstFailure(fromJson<NsVnfSnapshot[] | undefined>(ctx.progress)?.map((snapshot) => this.restoreVnf(instance, snapshot)) ?? []);
         },
       },
       {
@@ -400,6 +596,7 @@ export class NsLifecycle {
           const instance = await instanceOf(ctx);
           await this.removePorts(instance.tenantId, instance.saps.map((sap) => sap.portId));
         },
+        compensate: async (ctx) => this.restoreSaps(await instanceOf(ctx)),
       },
       {
         name: 'virtual-links',
@@ -408,12 +605,14 @@ export class NsLifecycle {
           const instance = await instanceOf(ctx);
           await this.removeNetworks(instance.tenantId, instance.virtualLinks.map((link) => link.networkId));
         },
+        compensate: async (ctx) => this.restoreNetworks(await instanceOf(ctx)),
       },
       {
         name: 'finalize',
         onRestart: 'resume',
         run: async (ctx) => {
-          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
+          // A terminated NS is at no scale level: instantiated again, it starts at level 0 of every aspect.
+          await this.changeInstance(ctx.resourceId, ({ nsScaleStatus: _scaleStatus, ...instance }) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
         },
       },
     ]);
@@ -422,8 +621,11 @@ export class NsLifecycle {
   /**
    * UPDATE (SOL 005 UpdateNsRequest): ADD_VNFFG (a forwarding graph of the NSD programmed again),
    * REMOVE_VNFFG, OPERATE_VNF (VNFs started or stopped through the VNFM), ADD_VNF (instantiated VNF instances
-   * of the tenant join the NS), REMOVE_VNF (VNFs terminated and deleted). `apply` -> `finalize`; rollback undoes
-   * `apply` (chains put back or removed, VNFs returned to their state), except for REMOVE_VNF, which is retried.
+   * of the tenant join the NS), REMOVE_VNF (VNFs terminated and deleted), UPDATE_VNFFG (NFPs of a graph given a
+   * new classification from their nfpRule, swapped on the switch in one bundle by `SteeredChains.reclassify`, or
+   * deleted with their chain). `apply` -> `finalize`; rollback undoes `apply` (chains put back, removed or
+   * reclassified with their previous rules, VNFs returned to their state), except for REMOVE_VNF, which is
+   * retried. UPDATE_VNFFG is tested by test/nfvo/ns-update.test.ts.
    */
   private defineUpdate(): void {
     type Ctx = StepContext;
@@ -470,6 +672,12 @@ export class NsLifecycle {
             for (const record of instance.vnffgs.filter((item) => removed.has(`${instance.id}/${item.vnffgdId}`))) await this.options.chains().remove(record.portChainId);
             return toJson({ ...membership, vnffgs: instance.vnffgs.filter((item) => !removed.has(`${instance.id}/${item.vnffgdId}`)) });
           }
+          if (body.updateType === 'UPDATE_VNFFG') {
+            const { vnffgs, reclassified, deleted } = updatedVnffgs(instance, body.updateVnffg ?? []);
+            for (const record of vnffgs.filter((item) => reclassified.has(item.portChainId))) await this.options.chains().reclassify(record.portChainId, record.spec);
+            for (const portChainId of deleted) await this.options.chains().remove(portChainId);
+            return toJson({ ...membership, vnffgs });
+          }
           const added = new Set((body.addVnffg ?? []).map((item) => item.vnffgdId));
           const records = await chainSpecs(this.vnfInstance, ctx.operationId, instance, await this.nsdOf(instance), instance.vnfs, instance.virtualLinks, added);
           for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
@@ -486,6 +694,13 @@ export class NsLifecycle {
             throw new ProblemError(409, 'the removed VNFs were terminated and deleted: a REMOVE_VNF that failed is retried, not rolled back');
           } else if (body.updateType === 'REMOVE_VNFFG') {
             for (const record of instance.vnffgs) await this.options.chains().ensure(record.portChainId, record.spec);
+          } else if (body.updateType === 'UPDATE_VNFFG') {
+            // The NS record still holds the NFPs as they were (`finalize` writes the update): their chains get those back.
+            const { reclassified, deleted } = updatedVnffgs(instance, body.updateVnffg ?? []);
+            for (const record of instance.vnffgs) {
+              if (deleted.has(record.portChainId)) await this.options.chains().ensure(record.portChainId, record.spec);
+              else if (reclassified.has(record.portChainId)) await this.options.chains().reclassify(record.portChainId, record.spec);
+            }
           } else {
             const nsd = await this.nsdOf(instance);
             for (const vnffg of nsd.vnffgs.filter((item) => (body.addVnffg ?? []).some((added) => added.vnffgdId === item.vnffgId))) {
@@ -523,8 +738,14 @@ export class NsLifecycle {
   }
 
   /**
-   * SCALE (SCALE_VNF: each VNF scaled out or in by steps of an aspect through the VNFM; rollback scales back)
-   * and HEAL (healVnfData: each VNF's VNFCs recreated through the VNFM). One step, `vnfs`.
+   * SCALE: `plan` (SCALE_NS: the aspects' target levels and the VNFs to add or remove, from the NSD's
+   * VnfToLevelMapping) -> `narrow-chains` (chains stop steering to the VNFs that go) -> `vnfs` (SCALE_NS: VNFs
+   * created and instantiated, or terminated and deleted, all at once; SCALE_VNF: each VNF scaled by steps of
+   * its aspect through the VNFM) -> `vnffgs` (chains over the VNFs' ports now) -> `finalize` (VNFs, chains and
+   * scale status of the NS). Rollback removes the added VNFs (or scales the VNFs back), brings the removed ones
+   * back under their ids, and steers the chains over the NS's VNFs again.
+   *
+   * HEAL (healVnfData: each VNF's VNFCs recreated through the VNFM). One step, `vnfs`.
    */
   private defineScaleAndHeal(): void {
     type Ctx = StepContext;
@@ -539,12 +760,91 @@ export class NsLifecycle {
         ...(item.scaleByStepData?.additionalParams ? { additionalParams: item.scaleByStepData.additionalParams } : {}),
       };
     };
+    const scaleRequest = (ctx: Ctx) => fromJson<NsInput>(ctx.input).request as unknown as ScaleNsRequest;
+    const planOf = (ctx: Ctx) => fromJson<NsScalingPlan>(ctx.outputs['plan']);
+    /** The NS's VNFs once the plan is carried out (the same if it already was: `finalize` may run again after a crash). */
+    const vnfsAfter = (instance: NsInstance, plan: NsScalingPlan): NsVnfRecord[] => [
+      ...instance.vnfs.filter((vnf) => !plan.removed.some((removed) => removed.vnfInstanceId === vnf.vnfInstanceId)),
+      ...plan.added.filter((added) => !instance.vnfs.some((vnf) => vnf.vnfInstanceId === added.vnfInstanceId)).map(({ vnfProfileId, vnfInstanceId }) => ({ vnfProfileId, vnfInstanceId })),
+    ];
+    const steerOver = async (instance: NsInstance, vnfs: readonly NsVnfRecord[]): Promise<NsVnffgRecord[]> => {
+      const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), vnfs);
+      for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
+      return records;
+    };
+    // Over the NS's VNFs as the NS instance lists them (those a rollback brought back have new ports).
+    const restoreChains = async (ctx: Ctx) => {
+      const instance = await this.instanceOf(ctx.resourceId);
+      const vnffgs = await steerOver(instance, instance.vnfs);
+      await this.changeInstance(ctx.resourceId, (current) => ({ ...current, vnffgs }));
+    };
     this.engine.define('SCALE', [
+      {
+        name: 'plan',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const body = scaleRequest(ctx);
+          const instance = await this.instanceOf(ctx.resourceId);
+          if (body.scaleType !== 'SCALE_NS') return toJson({ scaleStatus: instance.nsScaleStatus ?? [], added: [], removed: [] } satisfies NsScalingPlan);
+          const nsd = await this.nsdOf(instance);
+          const target = targetScaleLevels(nsd, instance, body.scaleNsData);
+          if ('violations' in target) throw new ProblemError(422, `The scaling no longer fits NS instance ${instance.id}.`, { violations: target.violations });
+          return toJson(nsScalingPlan(ctx.operationId, nsd, instance, target.levels));
+        },
+      },
+      {
+        // Before VNFs go, the chains stop steering to them.
+        name: 'narrow-chains',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const plan = planOf(ctx);
+          if (plan.removed.length === 0) return;
+          const instance = await this.instanceOf(ctx.resourceId);
+          await steerOver(instance, vnfsAfter(instance, { ...plan, added: [] }));
+        },
+        compensate: restoreChains,
+      },
       {
         name: 'vnfs',
         onRestart: 'resume',
-        run: async (ctx) => this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, false), ctx.signal),
-        compensate: async (ctx) => this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, true)),
+        run: async (ctx) => {
+          const body = scaleRequest(ctx);
+          if (body.scaleType !== 'SCALE_NS') return this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, false), ctx.signal);
+          const plan = planOf(ctx);
+          const instance = await this.instanceOf(ctx.resourceId);
+          const nsd = await this.nsdOf(instance);
+          const request: InstantiateNsRequest = { nsFlavourId: instance.flavourId ?? nsd.flavourId, ...(body.scaleNsData?.additionalParamsForVnf ? { additionalParamsForVnf: body.scaleNsData.additionalParamsForVnf } : {}) };
+          // What bringing back each VNF that goes takes, saved before the first goes (a resumed run keeps the first save).
+          if (ctx.progress === undefined && plan.removed.length > 0) await ctx.checkpoint(toJson(await this.vnfSnapshots(plan.removed)));
+          await everyOrFirstFailure([
+            ...plan.added.map((vnf) => this.instantiateVnf(vnf.creationKey, instance, nsd, vnf.vnfProfileId, instance.virtualLinks, request, ctx)),
+            ...plan.removed.map((vnf) => this.removeVnf(vnf.vnfInstanceId)),
+          ]);
+        },
+        compensate: async (ctx) => {
+          if (scaleRequest(ctx).scaleType !== 'SCALE_NS') return this.runOnVnfs(scaleItems(ctx), 'SCALE', (item) => scaleBody(item, true));
+          const instance = await this.instanceOf(ctx.resourceId);
+          const removed = fromJson<NsVnfSnapshot[] | undefined>(ctx.progress) ?? [];
+          await everyOrFirstFailure([...planOf(ctx).added.map((vnf) => this.removeVnf(vnf.vnfInstanceId)), ...removed.map((snapshot) => this.restoreVnf(instance, snapshot))]);
+        },
+      },
+      {
+        name: 'vnffgs',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const instance = await this.instanceOf(ctx.resourceId);
+          return toJson(await steerOver(instance, vnfsAfter(instance, planOf(ctx))));
+        },
+        compensate: restoreChains,
+      },
+      {
+        name: 'finalize',
+        onRestart: 'resume',
+        run: async (ctx) => {
+          const plan = planOf(ctx);
+          const vnffgs = fromJson<NsVnffgRecord[]>(ctx.outputs['vnffgs']);
+          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, vnfs: vnfsAfter(instance, plan), vnffgs, ...(plan.scaleStatus.length > 0 ? { nsScaleStatus: plan.scaleStatus } : {}) }));
+        },
       },
     ]);
     this.engine.define('HEAL', [

@@ -7,6 +7,11 @@ export interface NsVnfRecord {
   vnfInstanceId: string;
 }
 
+/** A VNF as the INSTANTIATE step `vnfs` answers it: `leftOut` when the operation was continued without it (its instantiation had failed). */
+export interface NsVnfOutcome extends NsVnfRecord {
+  leftOut?: true;
+}
+
 export interface NsVirtualLinkRecord {
   nsVirtualLinkDescId: string;
   networkId: string;
@@ -41,7 +46,15 @@ export interface NsInstance extends Entity {
   virtualLinks: NsVirtualLinkRecord[];
   saps: NsSapRecord[];
   vnffgs: NsVnffgRecord[];
+  /** The level of each NS scaling aspect the NS was scaled by (SCALE_NS); an aspect not listed is at level 0. */
+  nsScaleStatus?: NsScaleInfo[];
   createdAt: string;
+}
+
+/** SOL 005 NsScaleInfo: an NS scaling aspect of the NSD and a level of it (its number, as text). */
+export interface NsScaleInfo {
+  nsScalingAspectId: string;
+  nsScaleLevelId: string;
 }
 
 export const NS_INSTANCES: CollectionSpec = { name: 'nslcm_ns_instances', indexes: ['nsdInfoId', 'nsState'] };
@@ -86,18 +99,53 @@ export interface OperateVnfData {
 }
 
 /** SOL 005 clause 6.5.2.12 UpdateNsRequest, for the update types this NFVO carries out. */
+/** SOL 005 clause 6.5.3.x NfpRule: the classification of an NFP's traffic (what this NFVO classifies on). */
+export interface NfpRuleData {
+  etherType?: 'IPV4' | 'IPV6';
+  protocol?: 'TCP' | 'UDP' | 'ICMP';
+  destinationPortRange?: { lowerPort: number; upperPort: number };
+  sourceIpAddressPrefix?: string;
+  destinationIpAddressPrefix?: string;
+  /** Matching on these is not done by the NS's chains: a request with them is refused. */
+  etherDestinationAddress?: string;
+  etherSourceAddress?: string;
+  vlanTag?: string[];
+  dscp?: string;
+  sourcePortRange?: { lowerPort: number; upperPort: number };
+  extendedCriteria?: unknown[];
+}
+
+/** SOL 005 clause 6.5.3.38 NfpData: an NFP of the graph to modify (this NFVO changes its classification only). */
+export interface NfpData {
+  nfpInfoId?: string;
+  nfpName?: string;
+  description?: string;
+  cpGroup?: unknown[];
+  nfpRule?: NfpRuleData;
+}
+
+/** SOL 005 clause 6.5.3.37 UpdateVnffgData: NFPs of a VNFFG instance modified (`nfp`) or deleted (`nfpInfoId`). */
+export interface UpdateVnffgData {
+  vnffgInfoId: string;
+  nfp?: NfpData[];
+  nfpInfoId?: string[];
+}
+
 export interface UpdateNsRequest {
-  updateType: 'ADD_VNFFG' | 'REMOVE_VNFFG' | 'OPERATE_VNF' | 'ADD_VNF' | 'REMOVE_VNF';
+  updateType: 'ADD_VNFFG' | 'REMOVE_VNFFG' | 'OPERATE_VNF' | 'ADD_VNF' | 'REMOVE_VNF' | 'UPDATE_VNFFG';
   addVnfInstance?: Array<{ vnfInstanceId: string; vnfProfileId: string }>;
   removeVnfInstanceId?: string[];
   addVnffg?: Array<{ vnffgdId: string; vnffgName?: string; description?: string }>;
   /** vnffgInfo ids, as the NS instance shows them. */
   removeVnffg?: string[];
   operateVnfData?: OperateVnfData[];
+  updateVnffg?: UpdateVnffgData[];
   updateTime?: string;
 }
 
-export const UPDATE_TYPES = ['ADD_VNFFG', 'REMOVE_VNFFG', 'OPERATE_VNF', 'ADD_VNF', 'REMOVE_VNF'] as const;
+export const UPDATE_TYPES = ['ADD_VNFFG', 'REMOVE_VNFFG', 'OPERATE_VNF', 'ADD_VNF', 'REMOVE_VNF', 'UPDATE_VNFFG'] as const;
+
+const portRange = { type: 'object', required: ['lowerPort', 'upperPort'], properties: { lowerPort: { type: 'integer', minimum: 0, maximum: 65535 }, upperPort: { type: 'integer', minimum: 0, maximum: 65535 } } } as const;
 
 export const updateNsRequestSchema = {
   type: 'object',
@@ -124,6 +172,44 @@ export const updateNsRequestSchema = {
         },
       },
     },
+    updateVnffg: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      items: {
+        type: 'object',
+        required: ['vnffgInfoId'],
+        properties: {
+          vnffgInfoId: { type: 'string', minLength: 1, maxLength: 512 },
+          nfpInfoId: { type: 'array', minItems: 1, maxItems: 16, items: identifier },
+          nfp: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 16,
+            items: {
+              type: 'object',
+              properties: {
+                nfpInfoId: identifier,
+                nfpName: { type: 'string', maxLength: 255 },
+                description: { type: 'string' },
+                cpGroup: { type: 'array' },
+                nfpRule: {
+                  type: 'object',
+                  properties: {
+                    etherType: { enum: ['IPV4', 'IPV6'] },
+                    protocol: { enum: ['TCP', 'UDP', 'ICMP'] },
+                    destinationPortRange: portRange,
+                    sourcePortRange: portRange,
+                    sourceIpAddressPrefix: { type: 'string', maxLength: 64 },
+                    destinationIpAddressPrefix: { type: 'string', maxLength: 64 },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     updateTime: { type: 'string' },
   },
 } as const;
@@ -136,8 +222,18 @@ export interface ScaleNsRequest {
     scaleVnfType: 'SCALE_OUT' | 'SCALE_IN' | 'SCALE_TO_INSTANTIATION_LEVEL' | 'SCALE_TO_SCALE_LEVEL(S)';
     scaleByStepData?: { aspectId: string; numberOfSteps?: number; additionalParams?: Record<string, unknown> };
   }>;
-  scaleNsData?: Record<string, unknown>;
+  scaleNsData?: ScaleNsData;
   scaleTime?: string;
+}
+
+/** SOL 005 clause 6.5.3.27 ScaleNsData, as far as this NFVO carries it out: by steps of an aspect, or to aspect levels. */
+export interface ScaleNsData {
+  scaleNsByStepsData?: { scalingDirection: 'SCALE_OUT' | 'SCALE_IN'; aspectId: string; numberOfSteps?: number; additionalParams?: Record<string, unknown> };
+  scaleNsToLevelData?: { nsInstantiationLevel?: string; nsScaleInfo?: NsScaleInfo[] };
+  /** For the VNFs a scaling out creates, per VNF profile. */
+  additionalParamsForVnf?: Array<{ vnfProfileId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; additionalParams?: Record<string, unknown> }>;
+  vnfInstanceToBeAdded?: unknown[];
+  vnfInstanceToBeRemoved?: string[];
 }
 
 /** SOL 005 clause 6.5.2.13 HealNsRequest: the NS's VNFs healed through the VNFM (healVnfData). */
@@ -171,7 +267,26 @@ export const scaleNsRequestSchema = {
         },
       },
     },
-    scaleNsData: { type: 'object' },
+    scaleNsData: {
+      type: 'object',
+      properties: {
+        scaleNsByStepsData: {
+          type: 'object',
+          required: ['scalingDirection', 'aspectId'],
+          properties: { scalingDirection: { enum: ['SCALE_OUT', 'SCALE_IN'] }, aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairs },
+        },
+        scaleNsToLevelData: {
+          type: 'object',
+          properties: {
+            nsInstantiationLevel: identifier,
+            nsScaleInfo: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'object', required: ['nsScalingAspectId', 'nsScaleLevelId'], properties: { nsScalingAspectId: identifier, nsScaleLevelId: identifier } } },
+          },
+        },
+        additionalParamsForVnf: { type: 'array', maxItems: 64, items: { type: 'object', required: ['vnfProfileId'], properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairs } } },
+        vnfInstanceToBeAdded: { type: 'array' },
+        vnfInstanceToBeRemoved: { type: 'array', items: identifier },
+      },
+    },
     scaleTime: { type: 'string' },
   },
 } as const;

@@ -1,8 +1,9 @@
 /**
  * SOL 005 clause 6.4: NS instances (create, query, delete), the instantiate and terminate tasks (202 with
- * the occurrence in `Location`), and NS LCM operation occurrences with retry, rollback and fail.
+ * the occurrence in `Location`), and NS LCM operation occurrences with retry, rollback, continue, fail and cancel.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   absoluteUri,
@@ -21,8 +22,10 @@ import {
 } from '../../platform/index.js';
 import { vnfInstanceView, type VnfInstance, type VnfManager } from '../../vnfm/index.js';
 import type { NsdCatalogue } from '../nsd/catalogue.js';
+import { atLoadBalancedPositionsOnly } from './chains.js';
 import type { NsLifecycle } from './lifecycle.js';
-import { instantiationOf, nsLcmResourceChanges, type NsLcmNotifications } from './subscriptions/index.js';
+import { targetScaleLevels } from './ns-scaling.js';
+import { instantiationOf, nsLcmOperationState, nsLcmResourceChanges, type NsLcmNotifications } from './subscriptions/index.js';
 import {
   createNsRequestSchema,
   instantiateNsRequestSchema,
@@ -33,6 +36,7 @@ import {
   type InstantiateNsRequest,
   type NsInstance,
   type NsVnffgRecord,
+  type NfpRuleData,
   type HealNsRequest,
   healNsRequestSchema,
   type ScaleNsRequest,
@@ -45,10 +49,41 @@ import {
 
 type BodyViolation = { pointer: string; message: string; in: 'body' };
 
-/** What makes an update impossible before it starts: an update type we do not carry out, unknown graphs or VNFs. */
 /** Every port a forwarding graph of the NS steers through. */
 function chainPorts(instance: NsInstance): Set<string | undefined> {
-  return new Set(instance.vnffgs.flatMap((record) => record.spec.hops.flatMap((hop) => [hop.ingress, hop.egress, hop.ingressBackup, hop.egressBackup])));
+  return new Set(instance.vnffgs.flatMap((record) => record.spec.hops.flatMap((hop) => hop.instances.flatMap((member) => [member.ingress, member.egress, member.ingressBackup, member.egressBackup]))));
+}
+
+/** Fields of an NfpRule the NS's chains do not classify on. */
+const UNCLASSIFIED_NFP_RULE_FIELDS = ['etherDestinationAddress', 'etherSourceAddress', 'vlanTag', 'dscp', 'sourcePortRange', 'extendedCriteria'] as const;
+
+/** An IPv4 or IPv6 prefix (`address/length`): its IP version, or undefined when it is not one. */
+function prefixVersion(prefix: string): 4 | 6 | undefined {
+  const [address = '', length, ...rest] = prefix.split('/');
+  const version = net.isIP(address);
+  if (rest.length > 0 || length === undefined || !/^\d{1,3}$/.test(length) || version === 0) return undefined;
+  if (version === 4) return Number(length) <= 32 ? 4 : undefined;
+  return Number(length) <= 128 ? 6 : undefined;
+}
+
+/** What in an NfpRule of an UPDATE_VNFFG the chains cannot classify by, with pointers into the rule. */
+function nfpRuleProblems(rule: NfpRuleData): Array<{ pointer: string; message: string }> {
+  const problems: Array<{ pointer: string; message: string }> = [];
+  for (const field of UNCLASSIFIED_NFP_RULE_FIELDS) if (rule[field] !== undefined) problems.push({ pointer: `/${field}`, message: 'the NS chains do not classify on it' });
+  const range = rule.destinationPortRange;
+  if (range !== undefined && range.lowerPort > range.upperPort) problems.push({ pointer: '/destinationPortRange', message: 'lowerPort is above upperPort' });
+  if (range !== undefined && rule.protocol !== 'TCP' && rule.protocol !== 'UDP') problems.push({ pointer: '/protocol', message: 'a destination port range needs protocol TCP or UDP' });
+  const versions = new Set<number>();
+  for (const field of ['sourceIpAddressPrefix', 'destinationIpAddressPrefix'] as const) {
+    const prefix = rule[field];
+    if (prefix === undefined) continue;
+    const version = prefixVersion(prefix);
+    if (version === undefined) problems.push({ pointer: `/${field}`, message: `${prefix} is not an IPv4 or IPv6 prefix` });
+    else versions.add(version);
+  }
+  if (rule.etherType !== undefined) versions.add(rule.etherType === 'IPV4' ? 4 : 6);
+  if (versions.size > 1) problems.push({ pointer: '/etherType', message: 'the rule mixes IPv4 and IPv6' });
+  return problems;
 }
 
 async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lifecycle: NsLifecycle, vnfm: () => VnfManager): Promise<BodyViolation[]> {
@@ -89,6 +124,30 @@ async function updateViolations(instance: NsInstance, body: UpdateNsRequest, lif
       else if (chained) violation(`/removeVnfInstanceId/${index}`, `VNF ${member.vnfProfileId} is a position of a forwarding graph: remove the graph (REMOVE_VNFFG) first`);
     }
   }
+  if (body.updateType === 'UPDATE_VNFFG') {
+    if (!body.updateVnffg) violation('/updateVnffg', 'UPDATE_VNFFG needs updateVnffg');
+    for (const [index, item] of (body.updateVnffg ?? []).entries()) {
+      const pointer = `/updateVnffg/${index}`;
+      const nfps = new Set(instance.vnffgs.filter((record) => `${instance.id}/${record.vnffgdId}` === item.vnffgInfoId).map((record) => record.portChainId));
+      if (nfps.size === 0) {
+        violation(`${pointer}/vnffgInfoId`, `the NS has no VNFFG instance ${item.vnffgInfoId}`);
+        continue;
+      }
+      if (!item.nfp && !item.nfpInfoId) violation(pointer, 'give nfp (NFPs to reclassify) or nfpInfoId (NFPs to delete)');
+      for (const [nfpIndex, nfpInfoId] of (item.nfpInfoId ?? []).entries()) {
+        if (!nfps.has(nfpInfoId)) violation(`${pointer}/nfpInfoId/${nfpIndex}`, `VNFFG instance ${item.vnffgInfoId} has no NFP ${nfpInfoId}`);
+      }
+      for (const [nfpIndex, nfp] of (item.nfp ?? []).entries()) {
+        const at = `${pointer}/nfp/${nfpIndex}`;
+        if (nfp.nfpInfoId === undefined) violation(`${at}/nfpInfoId`, 'an update does not create NFPs: add a VNFFG of the NSD (ADD_VNFFG) instead');
+        else if (!nfps.has(nfp.nfpInfoId)) violation(`${at}/nfpInfoId`, `VNFFG instance ${item.vnffgInfoId} has no NFP ${nfp.nfpInfoId}`);
+        else if (item.nfpInfoId?.includes(nfp.nfpInfoId)) violation(`${at}/nfpInfoId`, `NFP ${nfp.nfpInfoId} is deleted by the same update`);
+        if (nfp.cpGroup !== undefined) violation(`${at}/cpGroup`, "an NFP's positions come from the NSD: an update changes its classification (nfpRule) only");
+        if (nfp.nfpRule === undefined) violation(`${at}/nfpRule`, "give the NFP's new classification");
+        for (const problem of nfpRuleProblems(nfp.nfpRule ?? {})) violation(`${at}/nfpRule${problem.pointer}`, problem.message);
+      }
+    }
+  }
   if (body.updateType === 'OPERATE_VNF') {
     if (!body.operateVnfData) violation('/operateVnfData', 'OPERATE_VNF needs operateVnfData');
     for (const [index, item] of (body.operateVnfData ?? []).entries()) {
@@ -106,7 +165,7 @@ type OccurrenceParams = { Params: { nsLcmOpOccId: string } };
 
 const NS_INSTANCE_SHAPE = { defaultExcluded: ['vnfInstance', 'pnfInfo', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', 'nsScaleStatus'], mandatory: ['_links'] } as const;
 const NS_LCM_OP_OCC_SHAPE = { defaultExcluded: ['operationParams', 'error', 'resourceChanges'], mandatory: ['_links'] } as const;
-const NS_INSTANCE_ATTRIBUTES = new Set(['id', 'nsInstanceName', 'nsInstanceDescription', 'nsdId', 'nsdInfoId', 'flavourId', 'nsState', 'vnfInstance', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', '_links']);
+const NS_INSTANCE_ATTRIBUTES = new Set(['id', 'nsInstanceName', 'nsInstanceDescription', 'nsdId', 'nsdInfoId', 'flavourId', 'nsState', 'vnfInstance', 'virtualLinkInfo', 'vnffgInfo', 'sapInfo', 'nsScaleStatus', '_links']);
 const NS_LCM_OP_OCC_ATTRIBUTES = new Set(['id', 'operationState', 'stateEnteredTime', 'nsInstanceId', 'lcmOperationType', 'startTime', 'isAutomaticInvocation', 'operationParams', 'isCancelPending', 'error', 'resourceChanges', '_links']);
 
 export interface NsLifecycleRoutesContext {
@@ -135,6 +194,7 @@ function nsInstanceView(instance: NsInstance, apiRoot: string, vnfs: readonly Vn
     vnfInstance: vnfs === undefined ? instance.vnfs.map((vnf) => ({ id: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId })) : vnfs.map((vnf) => ({ ...vnfInstanceView(vnf, apiRoot), vnfProfileId: instance.vnfs.find((item) => item.vnfInstanceId === vnf.id)?.vnfProfileId })),
     virtualLinkInfo: instance.virtualLinks.map((link) => ({ id: link.networkId, nsVirtualLinkDescId: link.nsVirtualLinkDescId, nsVirtualLinkProfileId: link.nsVirtualLinkDescId, resourceHandle: [handle(link.networkId)] })),
     vnffgInfo: vnffgInfoOf(instance.vnffgs, instance),
+    ...(instance.nsScaleStatus === undefined ? {} : { nsScaleStatus: instance.nsScaleStatus }),
     sapInfo: instance.saps.map((sap) => ({
       id: sap.portId,
       sapdId: sap.sapdId,
@@ -163,11 +223,11 @@ function nsLcmOpOccView(operation: Operation, apiRoot: string, instantiation?: O
   const self = `${apiRoot}${NS_LCM_OP_OCCS_PATH}/${operation.id}`;
   const input = operation.input as { request?: Json };
   const links: Record<string, { href: string }> = { self: { href: self }, nsInstance: { href: `${apiRoot}${NS_INSTANCES_PATH}/${operation.resourceId}` } };
-  if (operation.state === 'FAILED_TEMP') for (const action of ['retry', 'rollback', 'fail'] as const) links[action] = { href: `${self}/${action}` };
+  if (operation.state === 'FAILED_TEMP') for (const action of ['retry', 'rollback', 'continue', 'fail'] as const) links[action] = { href: `${self}/${action}` };
   if (operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK') links.cancel = { href: `${self}/cancel` };
   const view = {
     id: operation.id,
-    operationState: operation.state,
+    operationState: nsLcmOperationState(operation),
     stateEnteredTime: operation.updatedAt,
     nsInstanceId: operation.resourceId,
     lcmOperationType: operation.kind,
@@ -304,7 +364,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
 
     scope.post<InstanceParams & { Body: UpdateNsRequest }>(
       '/ns_instances/:nsInstanceId/update',
-      { schema: { tags: TAGS, summary: 'Update an NS (ADD_VNF, REMOVE_VNF, OPERATE_VNF, ADD_VNFFG, REMOVE_VNFFG)', params: instanceParams, body: updateNsRequestSchema } },
+      { schema: { tags: TAGS, summary: 'Update an NS (ADD_VNF, REMOVE_VNF, OPERATE_VNF, ADD_VNFFG, REMOVE_VNFFG, UPDATE_VNFFG)', params: instanceParams, body: updateNsRequestSchema } },
       async (request, reply) => {
         const instance = await instanceOf(request, request.params.nsInstanceId);
         if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
@@ -316,12 +376,16 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
 
     scope.post<InstanceParams & { Body: ScaleNsRequest }>(
       '/ns_instances/:nsInstanceId/scale',
-      { schema: { tags: TAGS, summary: 'Scale the VNFs of an NS (SCALE_VNF)', params: instanceParams, body: scaleNsRequestSchema } },
+      { schema: { tags: TAGS, summary: 'Scale an NS by its scaling aspects (SCALE_NS) or its VNFs (SCALE_VNF)', params: instanceParams, body: scaleNsRequestSchema } },
       async (request, reply) => {
         const instance = await instanceOf(request, request.params.nsInstanceId);
         if (instance.nsState !== 'INSTANTIATED') throw conflict(`NS instance ${instance.id} is NOT_INSTANTIATED.`, { nsState: instance.nsState });
         const violations: BodyViolation[] = [];
-        if (request.body.scaleType === 'SCALE_NS') violations.push({ pointer: '/scaleType', message: 'the NSD defines no NS scaling aspect: scale its VNFs (SCALE_VNF)', in: 'body' });
+        const nsd = await lifecycle.nsdOf(instance);
+        if (request.body.scaleType === 'SCALE_NS') {
+          const target = targetScaleLevels(nsd, instance, request.body.scaleNsData);
+          if ('violations' in target) violations.push(...target.violations);
+        }
         if (request.body.scaleType === 'SCALE_VNF' && !request.body.scaleVnfData) violations.push({ pointer: '/scaleVnfData', message: 'SCALE_VNF needs scaleVnfData', in: 'body' });
         const chained = chainPorts(instance);
         for (const [index, item] of (request.body.scaleVnfData ?? []).entries()) {
@@ -335,7 +399,10 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
           if (!item.scaleByStepData) violations.push({ pointer: `${pointer}/scaleByStepData`, message: 'scaling by steps needs scaleByStepData', in: 'body' });
           const record = (await vnfm().instances.instances.get(vnf.vnfInstanceId))?.value;
           const inChain = record?.instantiatedVnfInfo?.vnfcs.some((vnfc) => vnfc.ports.some((port) => chained.has(port.portId)));
-          if (inChain) violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF ${vnf.vnfProfileId} is a position of a forwarding graph: remove the graph (REMOVE_VNFFG) before scaling it`, in: 'body' });
+          // A scaling out at load-balanced positions only adds instances to spread over; others change what the chain needs.
+          if (inChain && !(item.scaleVnfType === 'SCALE_OUT' && atLoadBalancedPositionsOnly(nsd, vnf.vnfProfileId))) {
+            violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF ${vnf.vnfProfileId} is a position of a forwarding graph: only a SCALE_OUT at load-balanced (lb) positions updates its chain; remove the graph (REMOVE_VNFFG) before scaling it otherwise`, in: 'body' });
+          }
         }
         if (violations.length > 0) throw new ProblemError(422, `The scaling cannot be applied to NS instance ${instance.id}.`, { violations });
         return accepted(request, reply, await lifecycle.start('SCALE', instance, request.body));
@@ -384,6 +451,7 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
       engine: lifecycle.engine,
       occurrenceOf,
       view: (operation, request) => nsLcmOpOccView(operation, apiRoot(request)),
+      continueTask: true,
     });
   };
 }

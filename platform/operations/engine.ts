@@ -41,6 +41,10 @@ import {
  * leaves the operation FAILED_TEMP for an operator to retry, roll back or fail. Steps that were done are never
  * run again. The same rule applies to an interrupted compensation during a rollback.
  *
+ * `continue()` takes a FAILED_TEMP operation past the failure of its step: the step runs its `continue` (it goes on
+ * without what failed), the steps after it run as usual, and the operation ends COMPLETED with the failure kept
+ * on the step (`continuedPast`), which `isPartiallyCompleted` reports.
+ *
  * `cancel()` (on any engine) records a cancel request on an operation being worked on (`isCancelPending`); it is
  * the one write to an operation not made by its lease holder. The holder's next write conflicts with it, re-reads,
  * adopts the request when nothing else changed, and acts on it: no further step (or compensation) starts, the
@@ -72,6 +76,12 @@ export interface StepContext<Input extends Json = Json> {
    * with `OperationCancelledError` as its reason, when the operation was cancelled FORCEFUL.
    */
   readonly signal: AbortSignal;
+  /**
+   * Aborted, with `OperationCancelledError` (naming the mode) as its reason, once the engine running the step sees a
+   * cancel request of either mode: a step that waits on operations of its own passes the cancel on to them. A
+   * GRACEFUL cancel lets the step finish, so a step may ignore it.
+   */
+  readonly cancellation: AbortSignal;
   /** Persists `progress` on the step (when given) and renews the lease; throws `OperationLeaseLostError` if it was lost. */
   checkpoint(progress?: Json): Promise<void>;
 }
@@ -89,6 +99,12 @@ export interface StepDefinition<Input extends Json = Json> {
    * may have left something behind. Steps without it have nothing to undo.
    */
   compensate?(ctx: StepContext<Input>, output: Json | undefined): Promise<void>;
+  /**
+   * Runs instead of `run` once an operator continued the operation past this step's failure (`continue`, SOL 005):
+   * the step goes on without what failed (leaving that as it is) and answers its output as `run` would. It must
+   * be idempotent like `run`. An operation that failed at a step without it cannot be continued.
+   */
+  continue?(ctx: StepContext<Input>): Promise<Json | void>;
 }
 
 export interface OperationEngineOptions {
@@ -205,6 +221,8 @@ function cancelBefore(operation: Operation, index: number | undefined): void {
 /** The engine's working copy of one operation it holds the lease on. */
 class LeasedOperation {
   readonly controller = new AbortController();
+  /** Aborted once a cancel request of either mode is seen (the step's `cancellation`). */
+  readonly cancelRequests = new AbortController();
   lost = false;
   private writes: Promise<unknown> = Promise.resolve();
   private renewal: NodeJS.Timeout | undefined;
@@ -270,7 +288,7 @@ class LeasedOperation {
           throw error;
         }
       }
-      this.abortIfCancelledForcefully();
+      this.signalCancelRequest();
       if (options.notify !== false) this.engine.emitChanged(next);
     });
     this.writes = write.catch(() => undefined);
@@ -296,10 +314,12 @@ class LeasedOperation {
     return true;
   }
 
-  /** FORCEFUL cancel: the running step (if any) is told at once through its signal. */
-  private abortIfCancelledForcefully(): void {
-    if (this.operation.isCancelPending !== true || this.operation.cancelMode !== 'FORCEFUL' || this.controller.signal.aborted) return;
-    this.controller.abort(new OperationCancelledError(this.operation.id, 'FORCEFUL'));
+  /** Tells the running step (if any) of a cancel request at once: any mode through `cancellation`, FORCEFUL also through its signal. */
+  private signalCancelRequest(): void {
+    if (this.operation.isCancelPending !== true) return;
+    const mode = this.operation.cancelMode ?? 'GRACEFUL';
+    if (!this.cancelRequests.signal.aborted) this.cancelRequests.abort(new OperationCancelledError(this.operation.id, mode));
+    if (mode === 'FORCEFUL' && !this.controller.signal.aborted) this.controller.abort(new OperationCancelledError(this.operation.id, 'FORCEFUL'));
   }
 }
 
@@ -408,11 +428,37 @@ export class OperationEngine {
     return structuredClone(operation);
   }
 
-  /** FAILED_TEMP -> PROCESSING: runs again from the step that failed (or was interrupted). */
+  /** FAILED_TEMP -> PROCESSING: runs again from the step that failed (or was interrupted), in full. */
   async retry(id: string): Promise<Operation> {
     const leased = await this.takeFailedTemp(id, 'retry', (operation) => {
       if (operation.direction === 'rollback') {
         throw new OperationStateError(id, operation.state, 'retry', `operation ${id} failed while rolling back; roll back again or fail it`);
+      }
+      for (const step of operation.steps) if (step.status === 'failed') delete step.continuedPast;
+      operation.state = 'PROCESSING';
+    });
+    this.launch(leased);
+    return structuredClone(leased.current);
+  }
+
+  /**
+   * FAILED_TEMP -> PROCESSING past the failure (SOL 005 "continue"): the failed step runs its `continue` instead
+   * of `run`, keeping the failure as `continuedPast`, then the remaining steps run; the operation ends COMPLETED
+   * and `isPartiallyCompleted`. An operation cancelled between steps (none failed) simply goes on. Throws
+   * `OperationStateError` unless the operation is FAILED_TEMP going forward and its failed step defines `continue`.
+   */
+  async continue(id: string): Promise<Operation> {
+    const leased = await this.takeFailedTemp(id, 'continue', (operation) => {
+      if (operation.direction === 'rollback') {
+        throw new OperationStateError(id, operation.state, 'continue', `operation ${id} failed while rolling back; roll back again or fail it`);
+      }
+      const index = operation.steps.findIndex((step) => step.status === 'failed');
+      const failed = operation.steps[index];
+      if (failed) {
+        if (!this.stepsOf(operation.kind)[index]?.continue) {
+          throw new OperationStateError(id, operation.state, 'continue', `step ${failed.name} of ${operation.kind} cannot be continued past; retry, roll back or fail operation ${id}`);
+        }
+        failed.continuedPast = failed.error ?? { title: 'Step failed', detail: operation.error?.detail ?? 'the step failed' };
       }
       operation.state = 'PROCESSING';
     });
@@ -688,6 +734,7 @@ export class OperationEngine {
       progress: step.progress,
       attempt: step.attempts,
       signal: leased.controller.signal,
+      cancellation: leased.cancelRequests.signal,
       checkpoint: (progress) =>
         leased.persist(
           (next) => {
@@ -725,8 +772,10 @@ export class OperationEngine {
       });
       if (!leased.active) return; // cancelled
       let output: Json | void;
+      const ctx = this.contextFor(leased, index);
+      const continued = (leased.current.steps[index] as OperationStep).continuedPast !== undefined;
       try {
-        output = await definition.run(this.contextFor(leased, index));
+        output = await (continued && definition.continue ? definition.continue(ctx) : definition.run(ctx));
       } catch (error) {
         if (leased.lost) throw new OperationLeaseLostError(leased.current.id);
         const stepError = stepErrorOf(error);

@@ -23,6 +23,7 @@ export {
   FINAL_STATES,
   fromJson,
   isFinal,
+  isPartiallyCompleted,
   isSettled,
   OPERATIONS,
   RESOURCE_CLAIMS,

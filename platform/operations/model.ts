@@ -63,6 +63,11 @@ export interface OperationStep {
   progress?: Json;
   /** Why the step (or its compensation, when status is `compensating`) failed. */
   error?: StepError;
+  /**
+   * The failure the operation was continued past (`OperationEngine.continue`): the step then ran its `continue`,
+   * going on without what had failed, and the operation can at best be partially completed.
+   */
+  continuedPast?: StepError;
   /** How many times `run` was started: more than 1 after a resume or a retry. */
   attempts: number;
   startedAt?: string;
@@ -104,6 +109,14 @@ export interface Operation extends Entity {
   lease: OperationLease | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * COMPLETED after an operator continued it past a failure (SOL 005 PARTIALLY_COMPLETED): what failed was left
+ * out, the rest is done. The engine's state stays COMPLETED; APIs with that state show it.
+ */
+export function isPartiallyCompleted(operation: Operation): boolean {
+  return operation.state === 'COMPLETED' && operation.steps.some((step) => step.continuedPast !== undefined);
 }
 
 /** Exists exactly while the resource has an unfinished operation: inserted with it, deleted with its final state. */

@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { onSuccessfulWrite, type Store } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
 import { dataplaneRoutes, type ChainDataplane } from './dataplane.js';
-import { sfcRepositories, type SfcRepositories } from './repositories.js';
-export { sfcRepositories };
+import { sfcRepositories, upgradeStoredSteeringChains, type SfcRepositories } from './repositories.js';
+export { sfcRepositories, upgradeStoredSteeringChains };
 import { NetworkingSfc } from './networking-sfc.js';
 import { TrafficSteering } from './traffic-steering.js';
 

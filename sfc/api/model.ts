@@ -72,12 +72,17 @@ export interface SteeringClassifier extends Entity {
   dst_ip: string | null;
 }
 
-/** One service function of a Traffic Steering chain, parsed from a `ports` entry. */
-export interface SteeringHop {
+/** One instance of a Traffic Steering service function: its ports, each with the standby that may take over. */
+export interface SteeringInstance {
   ingress: string;
   ingressBackup: string | null;
   egress: string;
   egressBackup: string | null;
+}
+
+/** One service function of a Traffic Steering chain, parsed from a `ports` entry: the instances flows are spread over. */
+export interface SteeringHop {
+  instances: SteeringInstance[];
 }
 
 export interface SteeringPortChain extends Entity {

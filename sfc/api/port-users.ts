@@ -18,7 +18,8 @@ export function sfcPortUsers(store: Store): PortUsers {
         if (value.ingress === portId || value.egress === portId) users.push(`Port Pair ${value.id}`);
       }
       for (const { value } of await repositories.steeringPortChains.query()) {
-        if (value.hops.some((hop) => [hop.ingress, hop.ingressBackup, hop.egress, hop.egressBackup].includes(portId))) users.push(`Port Chain ${value.id}`);
+        const named = value.hops.some((hop) => hop.instances.some((instance) => [instance.ingress, instance.ingressBackup, instance.egress, instance.egressBackup].includes(portId)));
+        if (named) users.push(`Port Chain ${value.id}`);
       }
       return users;
     },

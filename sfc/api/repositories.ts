@@ -1,4 +1,4 @@
-import type { CollectionSpec, Entity, Principal, Repository, Store, Versioned, Write } from '../../platform/index.js';
+import { changeStored, type CollectionSpec, type Entity, type Principal, type Repository, type Store, type Versioned, type Write } from '../../platform/index.js';
 import { CHAIN_ID_MAX } from '../chains/model.js';
 import { sfcError } from './errors.js';
 import {
@@ -15,6 +15,7 @@ import {
   type PortPairGroup,
   type ServiceGraph,
   type SteeringClassifier,
+  type SteeringInstance,
   type SteeringPortChain,
 } from './model.js';
 
@@ -42,6 +43,26 @@ export function sfcRepositories(store: Store): SfcRepositories {
     steeringPortChains: store.collection<SteeringPortChain>(STEERING_PORT_CHAINS),
     chainIds: store.collection<ChainIdClaim>(CHAIN_IDS),
   };
+}
+
+/**
+ * Traffic Steering chains stored before a service function could list several load-balanced instances kept
+ * one instance's ports on the hop itself: rewritten once, at start, to the hop with its `instances`.
+ */
+export async function upgradeStoredSteeringChains(repositories: SfcRepositories): Promise<number> {
+  type StoredHop = SteeringPortChain['hops'][number] | SteeringInstance;
+  const isLegacy = (hop: StoredHop): hop is SteeringInstance => !('instances' in hop);
+  let upgraded = 0;
+  for (const { value } of await repositories.steeringPortChains.query()) {
+    const hops = value.hops as StoredHop[];
+    if (!hops.some(isLegacy)) continue;
+    await changeStored(repositories.steeringPortChains, value.id, (chain) => ({
+      ...chain,
+      hops: (chain.hops as StoredHop[]).map((hop) => (isLegacy(hop) ? { instances: [hop] } : hop)),
+    }));
+    upgraded += 1;
+  }
+  return upgraded;
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Chains the NFVO builds from an NS's forwarding graphs, kept as Traffic Steering resources (classifiers and
- * a port chain with primary|backup ports): operators see and inspect them through `/v2.0/ts/...` like any
- * other. Every resource is created under an id derived from the caller's, so building a chain again after a
- * crash finds what the first attempt made, and removing it accepts that parts are already gone.
+ * a port chain with primary|backup ports and load-balanced instances): operators see and inspect them through
+ * `/v2.0/ts/...` like any other. Every resource is created under an id derived from the caller's, so building
+ * a chain again after a crash finds what the first attempt made, and removing it accepts that parts are
+ * already gone. Ensuring a chain that exists with other service function instances (its VNFs scaled) gives it
+ * the new ones.
  */
-import { derivedId, ProblemError, type Principal } from '../../platform/index.js';
+import { derivedId, ProblemError, type Principal, type Write } from '../../platform/index.js';
 import type { PortDirectory } from '../../vim/networks/index.js';
-import type { SteeringPortChain } from './model.js';
+import type { SteeringClassifier, SteeringHop, SteeringPortChain } from './model.js';
 import type { SfcRepositories } from './repositories.js';
-import { TrafficSteering } from './traffic-steering.js';
+import { portChainNotFound, portsEntry, TrafficSteering } from './traffic-steering.js';
 
 export interface SteeredClassifier {
   protocol?: number;
@@ -18,11 +20,17 @@ export interface SteeredClassifier {
   destinationPrefix?: string;
 }
 
-export interface SteeredHop {
+/** One instance of a service function: its ports, each with the standby that may take over. */
+export interface SteeredInstance {
   ingress: string;
   egress: string;
   ingressBackup?: string;
   egressBackup?: string;
+}
+
+/** One service function of a chain: flows are spread over its instances (one, unless it is load balanced). */
+export interface SteeredHop {
+  instances: readonly SteeredInstance[];
 }
 
 export interface SteeredChainSpec {
@@ -48,7 +56,7 @@ export class SteeredChains {
     this.steering = new TrafficSteering(repositories, ports);
   }
 
-  /** Creates the chain (or finds it) under `id`; its classifiers get ids derived from it. */
+  /** Creates the chain under `id`, or finds it and gives it the spec's hops; its classifiers get ids derived from it. */
   async ensure(id: string, spec: SteeredChainSpec): Promise<SteeringPortChain> {
     const principal: Principal = { tenantId: spec.tenantId, isAdmin: true };
     const classifierIds: string[] = [];
@@ -67,13 +75,14 @@ export class SteeredChains {
       );
       classifierIds.push(created.id);
     }
-    const ports: Record<string, string[]> = {};
-    for (const hop of spec.hops) {
-      const ingress = hop.ingressBackup === undefined ? hop.ingress : `${hop.ingress}|${hop.ingressBackup}`;
-      const egress = hop.egressBackup === undefined ? hop.egress : `${hop.egress}|${hop.egressBackup}`;
-      ports[ingress] = [egress];
-    }
-    const chain = await this.steering.createPortChain(principal, { tenant_id: spec.tenantId, name: spec.name, classifiers: classifierIds, ports }, { id });
+    const ports = Object.fromEntries(spec.hops.map((hop) => portsEntry(hop.instances)));
+    const existing = await this.repositories.steeringPortChains.get(id);
+    const chain =
+      existing === undefined
+        ? await this.steering.createPortChain(principal, { tenant_id: spec.tenantId, name: spec.name, classifiers: classifierIds, ports }, { id })
+        : sameHops(existing.value.hops, spec.hops)
+          ? existing.value
+          : await this.steering.changePorts(principal, existing, ports);
     const failures = await this.programmed();
     if (failures.length > 0) {
       throw new ProblemError(502, `chain ${spec.name} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
@@ -101,4 +110,54 @@ export class SteeredChains {
     }
     this.changed();
   }
+
+  // --- reclassification (NS update UPDATE_VNFFG) ---------------------------------------------------------------
+
+  /**
+   * Gives the existing chain `id` the classifiers of `spec` (its hops stay) in one store commit: the flow
+   * programmer then swaps its classification flows in one bundle, so none of the chain's traffic goes
+   * unclassified in between. Classifier ids stay those `ensure` derives, so `remove` still finds them all.
+   */
+  async reclassify(id: string, spec: SteeredChainSpec): Promise<SteeringPortChain> {
+    const { steeringClassifiers, steeringPortChains, store } = this.repositories;
+    const chain = await steeringPortChains.get(id);
+    if (!chain) throw portChainNotFound(id);
+    const writes: Write[] = [];
+    const classifiers = spec.classifiers.map(
+      (classifier, index): SteeringClassifier => ({
+        id: derivedId(id, 'classifier', String(index)),
+        tenantId: spec.tenantId,
+        name: `${spec.name}-${index}`,
+        description: '',
+        protocol: classifier.protocol ?? null,
+        port_range: classifier.portRange ?? null,
+        src_ip: classifier.sourcePrefix ?? null,
+        dst_ip: classifier.destinationPrefix ?? null,
+      }),
+    );
+    for (const classifier of classifiers) {
+      const stored = await steeringClassifiers.get(classifier.id);
+      writes.push(stored ? steeringClassifiers.updateWrite(classifier, stored.revision) : steeringClassifiers.insertWrite(classifier));
+    }
+    const kept = new Set(classifiers.map((classifier) => classifier.id));
+    for (const classifierId of chain.value.classifiers.filter((candidate) => !kept.has(candidate))) {
+      const stored = await steeringClassifiers.get(classifierId);
+      if (stored) writes.push(steeringClassifiers.deleteWrite(classifierId, stored.revision));
+    }
+    const reclassified: SteeringPortChain = { ...chain.value, classifiers: [...kept] };
+    await store.commit([...writes, steeringPortChains.updateWrite(reclassified, chain.revision)]);
+    const failures = await this.programmed();
+    if (failures.length > 0) {
+      throw new ProblemError(502, `the classifiers of chain ${spec.name} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
+        title: 'Switch refused the chain',
+        extensions: { portChainId: id, switches: failures },
+      });
+    }
+    return reclassified;
+  }
+}
+
+/** Whether a stored chain already has the spec's service functions, instance for instance. */
+function sameHops(stored: readonly SteeringHop[], wanted: readonly SteeredHop[]): boolean {
+  return JSON.stringify(stored.map((hop) => portsEntry(hop.instances))) === JSON.stringify(wanted.map((hop) => portsEntry(hop.instances)));
 }

@@ -4,7 +4,7 @@ import { installNeutronErrors, tenantScope, type Principal, type ProblemError, t
 import type { PortDirectory } from '../../vim/networks/index.js';
 import { claimChainId, freeChainId, ownerOf, releaseChainId, unchangedSince, type SfcRepositories } from './repositories.js';
 import { invalidInput, sfcError } from './errors.js';
-import type { SteeringClassifier, SteeringHop, SteeringPortChain } from './model.js';
+import type { SteeringClassifier, SteeringHop, SteeringInstance, SteeringPortChain } from './model.js';
 import { parseIpPrefix } from './prefixes.js';
 import { ownedView, registerResource, visibleResource } from './resource-routes.js';
 
@@ -32,18 +32,25 @@ const PORT_CHAIN = '/port_chain';
 const TRANSPORT_PROTOCOLS = new Set([6, 17, 132]);
 
 /**
- * How a standby takes over, as documented in the port chain schema: each `ports` entry is one service
- * function, in chain order. The key is its ingress port, the one array element its egress port; either may
- * be written `"P|B"` (spaces around `|` allowed). The primary instance is (key's P, element's P). When either
- * side names a B, the backup instance is (key's B or else key's P, element's B or else element's P), and it
- * takes over when the primary's ingress port goes down.
+ * How a standby takes over and how flows are spread, as documented in the port chain schema: each `ports`
+ * entry is one service function, in chain order. The key is its ingress port, the one array element its
+ * egress port; either may be written `"P|B"` (spaces around `|` allowed). The primary instance is (key's P,
+ * element's P). When either side names a B, the backup instance is (key's B or else key's P, element's B or
+ * else element's P), and it takes over when the primary's ingress port goes down.
+ *
+ * Our extension of the format: a function with several load-balanced instances lists them separated by `,`
+ * in the key and in the element alike, the same number on both sides, each side of each instance optionally
+ * `"P|B"`. Instance i is (i-th ingress, i-th egress); each flow stays on one instance (a SELECT group).
  */
 export const PORTS_DESCRIPTION =
   'Ordered map, one entry per service function in chain order. Key: the SF ingress port id; value: a list of exactly one element, ' +
   'the SF egress port id. Key and element may each be "P|B" (primary|backup). The primary instance is (ingress P, egress P). ' +
   'When the key or the element names a backup B, the backup instance is (ingress B, or ingress P when the key has none; egress B, ' +
   'or egress P when the element has none), and it takes over when the primary ingress port goes down. ' +
-  'Example: {"I|Ib": ["E|Eb"]} has primary (I, E) and backup (Ib, Eb); {"I": ["E|Eb"]} has backup (I, Eb).';
+  'Example: {"I|Ib": ["E|Eb"]} has primary (I, E) and backup (Ib, Eb); {"I": ["E|Eb"]} has backup (I, Eb). ' +
+  'A service function with several load-balanced instances lists them separated by "," in the key and in the element, ' +
+  'the same number on both sides (each may be "P|B"): instance i is (i-th ingress, i-th egress), and each flow stays on one instance. ' +
+  'Example: {"I1,I2": ["E1,E2"]} spreads flows over (I1, E1) and (I2, E2).';
 
 const text = { type: 'string', maxLength: 255 } as const;
 const protocol = { type: 'integer', minimum: 0, maximum: 255, description: 'IANA protocol number (6 TCP, 17 UDP, 132 SCTP, ...).' } as const;
@@ -126,7 +133,28 @@ function primaryAndBackup(entry: string, pointer: string): [string, string | nul
   return [primary, backup ?? null];
 }
 
-const joined = (primary: string, backup: string | null): string => (backup === null ? primary : `${primary}|${backup}`);
+const joined = (primary: string, backup: string | null | undefined): string => (backup === null || backup === undefined ? primary : `${primary}|${backup}`);
+
+/** A `ports` entry as the instances of one service function: `"I1,I2"` with `["E1,E2"]` is (I1, E1) and (I2, E2). */
+function serviceFunctionInstances(key: string, element: string, pointer: string): SteeringInstance[] {
+  const ingresses = key.split(',');
+  const egresses = element.split(',');
+  if (ingresses.length !== egresses.length) {
+    throw invalidInput(`"${key}" lists ${ingresses.length} load-balanced instances but its egress "${element}" lists ${egresses.length}: each instance needs an ingress and an egress`, `${pointer}/0`);
+  }
+  return ingresses.map((ingressEntry, index) => {
+    const [ingress, ingressBackup] = primaryAndBackup(ingressEntry, pointer);
+    const [egress, egressBackup] = primaryAndBackup(egresses[index] ?? '', `${pointer}/0`);
+    return { ingress, ingressBackup, egress, egressBackup };
+  });
+}
+
+type PortsOfInstance = Pick<SteeringInstance, 'ingress' | 'egress'> & { ingressBackup?: string | null; egressBackup?: string | null };
+
+/** The `ports` entry of one service function from its instances, as the API shows it: `"I1|B1,I2"` -> `["E1|B1,E2"]`. */
+export function portsEntry(instances: readonly PortsOfInstance[]): [string, string[]] {
+  return [instances.map((instance) => joined(instance.ingress, instance.ingressBackup)).join(','), [instances.map((instance) => joined(instance.egress, instance.egressBackup)).join(',')]];
+}
 
 const classifierNotFound = (id: string): ProblemError => sfcError(404, 'ClassifierNotFound', `Classifier ${id} could not be found.`);
 export const portChainNotFound = (id: string): ProblemError => sfcError(404, 'PortChainNotFound', `Port Chain ${id} could not be found.`);
@@ -179,26 +207,33 @@ export class TrafficSteering {
     }
   }
 
+  /** The service functions of a `ports` map, every port checked: visible to the caller, and in one place of the chain only. */
+  private async parsedHops(principal: Principal, ports: Record<string, string[]>): Promise<SteeringHop[]> {
+    const hops: SteeringHop[] = [];
+    const seen = new Set<string>();
+    for (const [key, egresses] of Object.entries(ports)) {
+      const pointer = `${PORT_CHAIN}/ports/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const instances = serviceFunctionInstances(key, egresses[0] ?? '', pointer);
+      // A one-armed function (ingress and egress the same port) is one hop; a port in two hops is not.
+      for (const { ingress, ingressBackup, egress, egressBackup } of instances) {
+        for (const portId of new Set([ingress, ingressBackup, egress, egressBackup])) {
+          if (portId === null) continue;
+          if (seen.has(portId)) throw invalidInput(`port ${portId} appears more than once in the chain`, pointer);
+          seen.add(portId);
+          await this.visiblePort(principal, portId, pointer);
+        }
+      }
+      hops.push({ instances });
+    }
+    return hops;
+  }
+
   async createPortChain(principal: Principal, creation: SteeringPortChainCreation, options: { id?: string } = {}): Promise<SteeringPortChain> {
     if (options.id !== undefined) {
       const existing = await this.repositories.steeringPortChains.get(options.id);
       if (existing) return existing.value;
     }
-    const hops: SteeringHop[] = [];
-    const seen = new Set<string>();
-    for (const [key, egresses] of Object.entries(creation.ports)) {
-      const pointer = `${PORT_CHAIN}/ports/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      const [ingress, ingressBackup] = primaryAndBackup(key, pointer);
-      const [egress, egressBackup] = primaryAndBackup(egresses[0] ?? '', `${pointer}/0`);
-      // A one-armed function (ingress and egress the same port) is one hop; a port in two hops is not.
-      for (const portId of new Set([ingress, ingressBackup, egress, egressBackup])) {
-        if (portId === null) continue;
-        if (seen.has(portId)) throw invalidInput(`port ${portId} appears more than once in the chain`, pointer);
-        seen.add(portId);
-        await this.visiblePort(principal, portId, pointer);
-      }
-      hops.push({ ingress, ingressBackup, egress, egressBackup });
-    }
+    const hops = await this.parsedHops(principal, creation.ports);
     const classifierIds = creation.classifiers ?? [];
     const others = (await this.repositories.steeringPortChains.query()).map(({ value }) => value);
     const classifiersRead: Array<Versioned<SteeringClassifier>> = [];
@@ -221,6 +256,12 @@ export class TrafficSteering {
     };
     await this.repositories.store.commit([this.repositories.steeringPortChains.insertWrite(chain), claimChainId(this.repositories, chain), ...unchangedSince(this.repositories.steeringClassifiers, classifiersRead)]);
     return chain;
+  }
+
+  /** Gives a chain new service functions (the NFVO's chains, when the VNFs at their positions scale); its classifiers stay. */
+  async changePorts(principal: Principal, { value, revision }: Versioned<SteeringPortChain>, ports: Record<string, string[]>): Promise<SteeringPortChain> {
+    const hops = await this.parsedHops(principal, ports);
+    return (await this.repositories.steeringPortChains.update({ ...value, hops }, revision)).value;
   }
 
   async removeClassifier({ value: classifier, revision }: Versioned<SteeringClassifier>): Promise<void> {
@@ -271,7 +312,7 @@ export class TrafficSteering {
         view: ({ hops, chainId, ...chain }) => ({
           ...ownedView(chain),
           chain_id: chainId,
-          ports: Object.fromEntries(hops.map((hop) => [joined(hop.ingress, hop.ingressBackup), [joined(hop.egress, hop.egressBackup)]])),
+          ports: Object.fromEntries(hops.map((hop) => portsEntry(hop.instances))),
         }),
       });
     };

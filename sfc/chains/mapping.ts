@@ -119,9 +119,10 @@ function portChainIntent(chain: PortChain, classifiers: Map<string, FlowClassifi
 }
 
 /**
- * A Traffic Steering hop is one service function: the primary instance is the key's ingress with the
- * egress element's primary; the backup, when either side names a standby, is the standby ingress (or the
- * primary's) with the standby egress (or the primary's).
+ * A Traffic Steering hop is one service function with one or more load-balanced instances (weight 1 each,
+ * so that the compiler spreads flows evenly over them). An instance's primary is its ingress with its egress
+ * primary; its backup, when either side names a standby, is the standby ingress (or the primary's) with the
+ * standby egress (or the primary's).
  */
 function steeringChainIntent(chain: SteeringPortChain, classifiers: Map<string, SteeringClassifier>): ChainIntent {
   return {
@@ -133,20 +134,18 @@ function steeringChainIntent(chain: SteeringPortChain, classifiers: Map<string, 
     symmetric: false,
     classifiers: resolved(classifiers, chain.classifiers).map(steeringClassifierTraffic),
     hops: chain.hops.map((hop) => ({
-      id: hop.ingress,
+      id: hop.instances[0]?.ingress ?? '',
       loadBalanceFields: [],
-      instances: [
-        {
-          id: hop.ingress,
-          ingressPort: hop.ingress,
-          egressPort: hop.egress,
-          weight: 1,
-          backup:
-            hop.ingressBackup === null && hop.egressBackup === null
-              ? undefined
-              : { ingressPort: hop.ingressBackup ?? hop.ingress, egressPort: hop.egressBackup ?? hop.egress },
-        },
-      ],
+      instances: hop.instances.map((instance) => ({
+        id: instance.ingress,
+        ingressPort: instance.ingress,
+        egressPort: instance.egress,
+        weight: 1,
+        backup:
+          instance.ingressBackup === null && instance.egressBackup === null
+            ? undefined
+            : { ingressPort: instance.ingressBackup ?? instance.ingress, egressPort: instance.egressBackup ?? instance.egress },
+      })),
     })),
   };
 }

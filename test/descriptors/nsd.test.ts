@@ -157,6 +157,8 @@ describe('NSD', () => {
           ],
         },
       ],
+      scalingAspects: [],
+      instantiationLevels: [],
       descriptorFiles: [NSD_YAML_FILE],
     });
   });
@@ -223,5 +225,62 @@ describe('NSD with bad VNFFG references', () => {
     const nsd = NSD.replace('        - profile_element: lb2\n', '        - profile_element: client_sap\n');
     const element = valueOf(await readYaml(nsd)).vnffgs[0]?.nfps[0]?.hops[1]?.elements[1];
     expect(element).toEqual({ vnfProfileId: undefined, sapId: 'client_sap', ingressCp: 'client_sap', egressCp: 'client_sap' });
+  });
+});
+
+describe('NSD scaling', () => {
+  const SCALING = `    - ns_scaling:
+        type: tosca.policies.nfv.NsScalingAspects
+        properties:
+          aspects:
+            firewalls:
+              name: Firewalls
+              description: More firewalls
+              ns_scale_levels:
+                0: { description: base }
+                1: { description: doubled }
+    - firewall_levels:
+        type: tosca.policies.nfv.VnfToLevelMapping
+        properties:
+          aspect: firewalls
+          number_of_instances: { 0: 1, 1: 2 }
+        targets: [ firewall ]
+    - ns_levels:
+        type: tosca.policies.nfv.NsInstantiationLevels
+        properties:
+          ns_levels:
+            small: { description: one firewall }
+            big: { description: two firewalls }
+          default_level: small
+    - firewall_instantiation:
+        type: tosca.policies.nfv.VnfToInstantiationLevelMapping
+        properties:
+          number_of_instances: { small: 1, big: 2 }
+        targets: [ firewall ]
+`;
+  const scaled = NSD.replace('  policies:\n', `  policies:\n${SCALING}`);
+
+  it('reads the NS scaling aspects with instances per level of each VNF profile, and the NS instantiation levels', async () => {
+    const nsd = valueOf(await readYaml(scaled));
+    expect(nsd.scalingAspects).toEqual([{ aspectId: 'firewalls', name: 'Firewalls', description: 'More firewalls', maxScaleLevel: 1, vnfInstances: [{ vnfProfileId: 'firewall', instancesAtLevel: [1, 2] }] }]);
+    expect(nsd.instantiationLevels).toEqual([
+      { levelId: 'small', description: 'one firewall', isDefault: true, vnfInstances: { firewall: 1 } },
+      { levelId: 'big', description: 'two firewalls', isDefault: false, vnfInstances: { firewall: 2 } },
+    ]);
+  });
+
+  it.each<[string, string, string, string, string]>([
+    ['a mapping of an aspect that is not declared', '          aspect: firewalls\n', '          aspect: routers\n', 'unknown-aspect', 'firewall_levels names the aspect routers, which NsScalingAspects does not declare'],
+    ['a mapping missing a level', '{ 0: 1, 1: 2 }', '{ 0: 1 }', 'ns-scale-levels', 'firewall_levels gives no number of instances for level 1 of aspect firewalls'],
+    ['a mapping beyond the highest level', '{ 0: 1, 1: 2 }', '{ 0: 1, 1: 2, 2: 2 }', 'ns-scale-levels', 'firewall_levels maps level 2, beyond the highest level 1 of aspect firewalls'],
+    ['more instances than the profile allows', '{ 0: 1, 1: 2 }', '{ 0: 1, 1: 3 }', 'ns-scale-levels', "firewall_levels gives VNF firewall 1, 3 instances at levels 0..1, outside its profile's 1..2"],
+    ['levels with a gap', '                1: { description: doubled }\n', '                2: { description: doubled }\n', 'ns-scale-levels', 'aspect firewalls has levels up to 2 but not 1; levels run from 0 without gaps'],
+    ['a negative level', '{ 0: 1, 1: 2 }', '{ 0: 1, -1: 2 }', 'property-constraint', ''],
+    ['an instantiation level that is not declared', '{ small: 1, big: 2 }', '{ small: 1, huge: 2 }', 'unknown-instantiation-level', 'firewall_instantiation maps the NS instantiation level huge, which NsInstantiationLevels does not declare'],
+  ])('refuses %s', async (_name, original, replacement, code, message) => {
+    const nsd = scaled.replace(original, replacement);
+    expect(nsd).not.toBe(scaled);
+    const error = errorWithCode(await readYaml(nsd), code);
+    if (message !== '') expect(error.message).toBe(message);
   });
 });

@@ -14,6 +14,10 @@ export interface ExpectedVnfPackage {
   scaling: { aspectId: string; maxScaleLevel: number; instancesPerStep: number; minInstances: number; maxInstances: number };
   /** Level -> instances of the VDU; the default level first. */
   levels: Array<[string, number]>;
+  /** Every deployment flavour, the one the other fields describe first. */
+  flavourIds: string[];
+  /** Files the manifest lists (one more per additional flavour file). */
+  manifestEntries: number;
 }
 
 function epa(vduId: string, vcpus: number, memoryMiB: number, threadPolicy: VduEpa['threadPolicy'], emulatorThreadPolicy: VduEpa['emulatorThreadPolicy']): VduEpa {
@@ -47,6 +51,8 @@ export const EXPECTED: Record<ExampleVnfPackage, ExpectedVnfPackage> = {
       ['small', 1],
       ['large', 4],
     ],
+    flavourIds: ['default'],
+    manifestEntries: 7,
   },
   vlb: {
     vnfdId: 'fb587d61-8bd6-4c96-b2f7-4ef082c672cd',
@@ -63,6 +69,8 @@ export const EXPECTED: Record<ExampleVnfPackage, ExpectedVnfPackage> = {
       ['single', 1],
       ['triple', 3],
     ],
+    flavourIds: ['default', 'small'],
+    manifestEntries: 8,
   },
   dpi: {
     vnfdId: 'd0497454-f447-4d60-9203-2d5331166b24',
@@ -78,6 +86,8 @@ export const EXPECTED: Record<ExampleVnfPackage, ExpectedVnfPackage> = {
       ['basic', 1],
       ['full', 3],
     ],
+    flavourIds: ['default'],
+    manifestEntries: 7,
   },
 };
 

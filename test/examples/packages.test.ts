@@ -102,7 +102,7 @@ describe('the product reads the examples', () => {
     const { vnfd, manifest, entryDefinitions, artifacts } = result.value;
     expect(result.warnings).toEqual([]);
     expect(entryDefinitions).toBe(`Definitions/${example}_top.vnfd.yaml`);
-    expect(manifest?.entries.length).toBe(7);
+    expect(manifest?.entries.length).toBe(expected.manifestEntries);
     expect(vnfd).toMatchObject({
       vnfdId: expected.vnfdId,
       provider: expected.provider,
@@ -111,7 +111,7 @@ describe('the product reads the examples', () => {
       vnfdVersion: expected.vnfdVersion,
       vnfmInfo: ['etsivnfm:v3.3.1'],
     });
-    expect(vnfd.flavours.map((flavour) => flavour.flavourId)).toEqual(['default']);
+    expect(vnfd.flavours.map((flavour) => flavour.flavourId)).toEqual(expected.flavourIds);
     const flavour = vnfd.flavours[0];
     if (!flavour) throw new Error('no flavour');
     expect(flavour.vdus.map((vdu) => vdu.vduId)).toEqual([expected.vduId]);
@@ -153,14 +153,14 @@ describe('the product reads the examples', () => {
     }
   });
 
-  it('web-chain: three VNF profiles, Saps for EXT and web, and a VNFFG whose path goes FW then LB for TCP 80 and 443', async () => {
+  it('web-chain: three VNF profiles, Saps for EXT and web, an NS scaling aspect for the FW, and a VNFFG whose path goes FW then LB for TCP 80 and 443', async () => {
     const result = await readNsd(await buildNsdArchive(), 'zip');
     if (!result.ok) throw new Error(`web-chain refused: ${JSON.stringify(result.errors, null, 2)}`);
     const nsd = result.value;
     expect(nsd).toMatchObject({ ...EXPECTED_NSD, flavourId: 'default' });
     expect(nsd.vnfProfiles.map((profile) => [profile.profileId, profile.vnfdId, profile.flavourId, profile.minInstances, profile.maxInstances]).sort()).toEqual([
       ['dpi', EXPECTED.dpi.vnfdId, 'default', 1, 1],
-      ['fw', EXPECTED.vfw.vnfdId, 'default', 1, 1],
+      ['fw', EXPECTED.vfw.vnfdId, 'default', 1, 3],
       ['lb', EXPECTED.vlb.vnfdId, 'default', 1, 1],
     ]);
     expect(nsd.saps.map((sap) => [sap.sapId, sap.virtualLinkId]).sort()).toEqual([
@@ -168,6 +168,8 @@ describe('the product reads the examples', () => {
       ['web', 'service_vl'],
     ]);
     expect(nsd.virtualLinks.map((link) => link.virtualLinkId).sort()).toEqual(['mgmt_vl', 'service_vl']);
+    // The NS scales its firewalls: one to three FW VNFs, over which the fw position spreads flows (lb).
+    expect(nsd.scalingAspects).toEqual([{ aspectId: 'firewalls', name: 'firewalls', description: expect.any(String), maxScaleLevel: 2, vnfInstances: [{ vnfProfileId: 'fw', instancesAtLevel: [1, 2, 3] }] }]);
     expect(nsd.vnffgs).toHaveLength(1);
     const nfp = nsd.vnffgs[0]?.nfps[0];
     expect(nsd.vnffgs[0]?.nfps).toHaveLength(1);

@@ -102,7 +102,7 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
       expect(operated.operationState).toBe('COMPLETED');
       expect(await dpiState()).toBe(state);
     }
-    // Scale: the DPI (not in the chain) out by one step (two engines) and back; a chain member is refused.
+    // Scale: the DPI (not in the chain) out by one step (two engines) and back.
     const dpiVnfcs = async () => ((await lab.api.get(`/vnflcm/v1/vnf_instances/${String(dpi.id)}`)).json.instantiatedVnfInfo as { vnfcResourceInfo: Json[] }).vnfcResourceInfo.length;
     for (const [scaleVnfType, expected] of [['SCALE_OUT', 3], ['SCALE_IN', 1]] as const) {
       const scaled = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: dpi.id, scaleVnfType, scaleByStepData: { aspectId: 'inspection_capacity' } }] })}`);
@@ -111,9 +111,6 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     }
     expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(4);
     const fwId = String(ns.vnfInstance.find((vnf) => vnf.vnfProfileId === 'fw')?.id);
-    const chainMember = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_OUT', scaleByStepData: { aspectId: 'fw_capacity' } }] });
-    expect(chainMember.status).toBe(422);
-    expect(chainMember.json.violations).toEqual([expect.objectContaining({ pointer: '/scaleVnfData/0/vnfInstanceId' })]);
     expect((await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_NS', scaleNsData: {} })).status).toBe(422);
 
     // Heal: the DPI's domain removed behind our back comes back running.
@@ -147,6 +144,22 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     expect(badUpdate.status).toBe(422);
     expect((badUpdate.json.violations as Json[]).map((violation) => violation.pointer)).toEqual(['/addVnffg/0/vnffgdId', '/addVnffg/1/vnffgdId']);
     expect((await lab.api.post(`${NS}/${nsId}/update`, { updateType: 'CHANGE_NSDF' })).status).toBe(422);
+
+    // Scale of a chain member: the FW (at the load-balanced fw position) out by a step of its own aspect gets a
+    // second VNFC, and the chain spreads over both (a SELECT group); scaling the LB (fast failover) is refused.
+    const fwScaled = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_OUT', scaleByStepData: { aspectId: 'fw_capacity' } }] })}`);
+    expect(fwScaled.operationState).toBe('COMPLETED');
+    expect(((await lab.api.get(`/vnflcm/v1/vnf_instances/${fwId}`)).json.instantiatedVnfInfo as { vnfcResourceInfo: Json[] }).vnfcResourceInfo).toHaveLength(2);
+    const currentChainId = ((await lab.api.get(`${NS}/${nsId}`)).json.vnffgInfo as typeof ns.vnffgInfo)[0]?.nfpInfo[0]?.portChainId ?? '';
+    const scaledChain = (await lab.api.get(`/v2.0/ts/port_chains/${currentChainId}`)).json.port_chain as { ports: Record<string, string[]> };
+    expect((Object.keys(scaledChain.ports)[0] ?? '').split(',')).toHaveLength(2);
+    await eventually(async () => ((await lab.switchDump()).groups.some((group) => group.includes('type=select') && group.split('bucket=').length === 3) ? true : undefined), 20_000, 'a SELECT group over the two FW VNFCs');
+    const lbId = String(ns.vnfInstance.find((vnf) => vnf.vnfProfileId === 'lb')?.id);
+    const lbScale = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: lbId, scaleVnfType: 'SCALE_OUT', scaleByStepData: { aspectId: 'lb_capacity' } }] });
+    expect(lbScale.status).toBe(422);
+    expect(lbScale.json.violations).toEqual([expect.objectContaining({ pointer: '/scaleVnfData/0/vnfInstanceId' })]);
+    const fwScaleIn = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_IN', scaleByStepData: { aspectId: 'fw_capacity' } }] });
+    expect(fwScaleIn.status).toBe(422);
 
     const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
     const termination = await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000);

@@ -4,7 +4,8 @@
  * vSwitch), its forwarding graph compiled to a chain. HTTP from the EXT namespace to the web namespace
  * crosses the FW, then the primary LB (each VNFC's data interface bounces what it receives back out, as a
  * one-armed inline function does), proven by the functions' own counters, captures and the chain's per-hop
- * counters; SSH and ICMP go direct. Terminate leaves no namespace, port, flow or group behind.
+ * counters; SSH and ICMP go direct. Scaled out by its aspect `firewalls`, the NS gets a second FW and HTTP flows
+ * are spread over both FWs. Terminate leaves no namespace, port, flow or group behind.
  */
 import type { Json } from './support/api.js';
 import { eventually } from './support/api.js';
@@ -60,7 +61,7 @@ describe('web-chain NS on the lab compute driver', () => {
     await ovs?.stop();
   });
 
-  it('steers HTTP from EXT through FW then LB to web, sends the rest direct, and terminate leaves nothing', async () => {
+  it('steers HTTP from EXT through FW then LB to web, sends the rest direct, spreads it over two FWs once scaled out, and terminate leaves nothing', async () => {
     const nsId = String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: 'web-chain', nsDescription: 'the seed example' })).json.id);
     const sap = (sapdId: string, address: string) => ({ sapdId, sapName: sapdId, sapProtocolData: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { ipAddresses: [{ type: 'IPV4', fixedAddresses: [address] }] } }] });
     const occurrenceId = await lab.task(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default', sapData: [sap('ext', EXT_IP), sap('web', WEB_IP)] });
@@ -140,6 +141,26 @@ describe('web-chain NS on the lab compute driver', () => {
         const hops = view.dataplane.switches[0]?.hops ?? [];
         return hops.length === 2 && hops.every((hop) => hop.packets_out >= through.fw) ? true : undefined;
       }, 10_000, 'the per-hop counters to show the HTTP packets');
+
+      // The NS scaled out by its aspect `firewalls`: a second FW, and the fw position (lb) spreads the flows over both.
+      const scaled = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_NS', scaleNsData: { scaleNsByStepsData: { scalingDirection: 'SCALE_OUT', aspectId: 'firewalls' } } })}`, 120_000);
+      expect(scaled.operationState).toBe('COMPLETED');
+      const scaledNs = (await lab.api.get(`${NS}/${nsId}`)).json as typeof ns;
+      const fwNames = scaledNs.vnfInstance.filter((vnf) => vnf.vnfProfileId === 'fw').flatMap((vnf) => vnf.instantiatedVnfInfo.vnfcResourceInfo.map((vnfc) => vnfc.metadata.name));
+      expect(fwNames).toHaveLength(2);
+      const secondFw: Vnfc = { profile: 'fw', name: fwNames.find((name) => name !== fw.name) ?? '', namespace: NetworkNamespace.adopt(`${VNFC_PREFIX}${fwNames.find((name) => name !== fw.name) ?? ''}`), dataInterface: 'eth0' };
+      await secondFw.namespace.exec('tc', ['qdisc', 'add', 'dev', 'eth0', 'ingress']);
+      await secondFw.namespace.exec('tc', ['filter', 'add', 'dev', 'eth0', 'ingress', 'protocol', 'ip', 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', 'eth0']);
+      await eventually(async () => ((await lab.switchDump()).groups.some((group) => group.includes('type=select')) ? true : undefined), 20_000, 'the SELECT group over both FWs');
+      const spreadBefore = { first: await bounced(fw), second: await bounced(secondFw), primary: await bounced(lbPrimary) };
+      const spreadFlows = await tcpFlows(ext.namespace, { to: WEB_IP, port: 80, count: 20 });
+      expect(spreadFlows.failed).toBe(0);
+      const spread = { first: (await bounced(fw)) - spreadBefore.first, second: (await bounced(secondFw)) - spreadBefore.second, primary: (await bounced(lbPrimary)) - spreadBefore.primary };
+      // Each FW takes some of the 20 connections (all on one would happen once in 2^19), and all of them reach the LB.
+      expect(spread.first).toBeGreaterThan(0);
+      expect(spread.second).toBeGreaterThan(0);
+      expect(spread.first + spread.second).toBeGreaterThanOrEqual(20 * 3);
+      expect(spread.primary).toBe(spread.first + spread.second);
     } finally {
       for (const server of servers) await server.close();
     }

@@ -10,6 +10,7 @@ export {
   NS_LCM_SUBSCRIPTIONS_PATH,
   nsInstanceFactsOf,
   nsLccnSubscriptionOf,
+  nsLcmOperationState,
   OPERATION_OCCURRENCE_NOTIFICATION,
   type NsInstanceFacts,
   type NsInstanceSubscriptionFilter,

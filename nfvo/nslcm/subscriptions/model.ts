@@ -1,5 +1,5 @@
 /** SOL 005 clause 6.5.2.2 / 6.5.2.4 / 6.5.3.8: subscriptions to NS lifecycle change notifications. */
-import type { CollectionSpec } from '../../../platform/index.js';
+import { isPartiallyCompleted, type CollectionSpec, type Operation } from '../../../platform/index.js';
 import { subscriptionView, type StoredSubscription, type SubscriptionRequest, type SubscriptionView } from '../../../platform/notifications/subscriptions.js';
 import type { NsInstance } from '../model.js';
 
@@ -29,6 +29,11 @@ export const NS_LCM_OPERATION_TYPES: readonly NsLcmOpType[] = ['INSTANTIATE', 'S
 /** SOL 005 clause 6.5.4.3 NsLcmOperationStateType. */
 export type NsLcmOperationState = 'PROCESSING' | 'COMPLETED' | 'PARTIALLY_COMPLETED' | 'FAILED_TEMP' | 'FAILED' | 'ROLLING_BACK' | 'ROLLED_BACK';
 export const NS_LCM_OPERATION_STATES: readonly NsLcmOperationState[] = ['PROCESSING', 'COMPLETED', 'PARTIALLY_COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLING_BACK', 'ROLLED_BACK'];
+
+/** An occurrence's state as SOL 005 shows it: a COMPLETED operation that was continued past a failure is PARTIALLY_COMPLETED. */
+export function nsLcmOperationState(operation: Operation): NsLcmOperationState {
+  return isPartiallyCompleted(operation) ? 'PARTIALLY_COMPLETED' : operation.state;
+}
 
 /** SOL 005 clause 6.5.4.5 NsComponentType. */
 export const NS_COMPONENT_TYPES = ['VNF', 'PNF', 'NS'] as const;

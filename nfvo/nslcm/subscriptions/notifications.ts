@@ -3,7 +3,7 @@
  * outbox for every matching subscription of the NS instance's tenant and of the admin tenant.
  *
  * An NS LCM operation occurrence is notified on each change of its SOL 005 state (clause 6.6.2.2): START on
- * entering PROCESSING (also after a retry) and ROLLING_BACK; RESULT on COMPLETED, FAILED_TEMP, FAILED and
+ * entering PROCESSING (also after a retry) and ROLLING_BACK; RESULT on COMPLETED, PARTIALLY_COMPLETED, FAILED_TEMP, FAILED and
  * ROLLED_BACK; `OccurrenceNotifier` notifies each state once, across restarts too.
  */
 import {
@@ -13,7 +13,6 @@ import {
   type NotificationOutbox,
   type Operation,
   type OperationEngine,
-  type OperationState,
   type OperationStep,
   type Store,
   type Violation,
@@ -25,7 +24,7 @@ import {
   type OccurrenceInstanceLookup,
 } from '../../../platform/notifications/occurrence-notifier.js';
 import { matchesAny } from '../../../platform/notifications/subscriptions.js';
-import { NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type InstantiateNsRequest, type NsInstance, type NsSapRecord, type NsVirtualLinkRecord, type NsVnffgRecord, type NsVnfRecord } from '../model.js';
+import { NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type InstantiateNsRequest, type NsInstance, type NsSapRecord, type NsVirtualLinkRecord, type NsVnffgRecord, type NsVnfOutcome } from '../model.js';
 import {
   IDENTIFIER_CREATION_NOTIFICATION,
   IDENTIFIER_DELETION_NOTIFICATION,
@@ -33,9 +32,11 @@ import {
   NS_LCM_SUBSCRIPTIONS,
   NS_LCM_SUBSCRIPTIONS_PATH,
   nsInstanceFactsOf,
+  nsLcmOperationState,
   OPERATION_OCCURRENCE_NOTIFICATION,
   type NsInstanceFacts,
   type NsLcmNotificationType,
+  type NsLcmOperationState,
   type NsLcmOpType,
   type NsLifecycleChangeNotificationsFilter,
   type NsVnfProfileFact,
@@ -45,14 +46,14 @@ import {
 export const NS_LCM_NOTIFICATIONS_CHANNEL = 'nslcm';
 
 /** The state last notified for an NS LCM operation occurrence (keyed by its id). */
-export type NotifiedNsOccurrence = NotifiedOccurrenceRecord<OperationState, NsInstanceFacts>;
+export type NotifiedNsOccurrence = NotifiedOccurrenceRecord<NsLcmOperationState, NsInstanceFacts>;
 
 export const NS_LCM_NOTIFIED_OCCURRENCES: CollectionSpec = { name: 'nslcm_notified_op_occs', indexes: [] };
 
 /** What a notification about an operation occurrence is filtered on, besides the instance. */
-export type NsOccurrenceFacts = OccurrenceFilterFacts<OperationState>;
+export type NsOccurrenceFacts = OccurrenceFilterFacts<NsLcmOperationState>;
 
-const START_STATES: readonly OperationState[] = ['PROCESSING', 'ROLLING_BACK'];
+const START_STATES: readonly NsLcmOperationState[] = ['PROCESSING', 'ROLLING_BACK'];
 
 /** Filter attributes that only go with one notification type (SOL 005 clause 6.5.3.8). */
 const ATTRIBUTES_OF_TYPE: ReadonlyArray<{ type: NsLcmNotificationType; names: ReadonlyArray<keyof NsLifecycleChangeNotificationsFilter> }> = [
@@ -207,8 +208,10 @@ export function nsLcmResourceChanges(operation: Operation, context: ResourceChan
 
   const vnfResult = resultOf('vnfs');
   if (vnfResult !== undefined) {
-    changes.affectedVnfs = outputOf<NsVnfRecord>(source, 'vnfs').map((vnf) => {
-      const affected: AffectedVnf = { vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType: adding ? 'INSTANTIATE' : 'TERMINATE', changeResult: vnfResult };
+    changes.affectedVnfs = outputOf<NsVnfOutcome>(source, 'vnfs').map((vnf) => {
+      // A VNF the instantiation was continued without did not instantiate.
+      const changeResult = adding && vnf.leftOut ? 'FAILED' : vnfResult;
+      const affected: AffectedVnf = { vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType: adding ? 'INSTANTIATE' : 'TERMINATE', changeResult };
       const vnfdId = context.vnfProfiles?.find((profile) => profile.vnfProfileId === vnf.vnfProfileId)?.vnfdId;
       const vnfName = vnfNameOf(source, vnf.vnfProfileId, context.nsInstanceName);
       if (vnfdId !== undefined) affected.vnfdId = vnfdId;
@@ -271,7 +274,7 @@ export interface NsLcmNotificationsOptions {
 interface NsLcmNotifierTypes {
   instance: NsInstance;
   facts: NsInstanceFacts;
-  state: OperationState;
+  state: NsLcmOperationState;
   filter: NsLifecycleChangeNotificationsFilter;
   notificationType: NsLcmNotificationType;
 }
@@ -299,8 +302,8 @@ export class NsLcmNotifications extends OccurrenceNotifier<NsLcmNotifierTypes> {
     });
   }
 
-  protected stateOf(operation: Operation): OperationState {
-    return operation.state;
+  protected stateOf(operation: Operation): NsLcmOperationState {
+    return nsLcmOperationState(operation);
   }
 
   protected async factsOf(instance: NsInstance): Promise<NsInstanceFacts> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chainIntents } from '../../../sfc/chains/mapping.js';
-import { storedChainResources } from '../../../sfc/api/index.js';
+import { storedChainResources, upgradeStoredSteeringChains } from '../../../sfc/api/index.js';
 import { expectRefusal, startSfcServer, TENANT_B, type SfcServer } from './server.js';
 
 let server: SfcServer;
@@ -129,8 +129,58 @@ describe('Traffic Steering port chains', () => {
     expect((await server.call('GET', '/v2.0/ts/port_chains', undefined, TENANT_B)).body.port_chains).toEqual([]);
   });
 
+  it('spreads a service function over load-balanced instances listed with ",", each with its own standby', async () => {
+    const [fw1, fw2, fw3, lbIn, lbOut, lbStandby] = await Promise.all(['fw1', 'fw2', 'fw3', 'lb', 'lb', 'lb2'].map((device) => server.port(device)));
+    const ports = { [`${fw1}, ${fw2}|${fw3}`]: [`${fw1},${fw2}`], [lbIn as string]: [`${lbOut}|${lbStandby}`] };
+    const created = await post('port_chains', { port_chain: { name: 'FW-pool', ports } });
+    expect(created.status).toBe(201);
+    expect(Object.entries(created.body.port_chain.ports)).toEqual([
+      [`${fw1},${fw2}|${fw3}`, [`${fw1},${fw2}`]],
+      [lbIn, [`${lbOut}|${lbStandby}`]],
+    ]);
+    const intent = chainIntents(await storedChainResources(server.repositories)).find(({ id }) => id === created.body.port_chain.id);
+    expect(intent?.hops).toEqual([
+      {
+        id: fw1,
+        loadBalanceFields: [],
+        instances: [
+          { id: fw1, ingressPort: fw1, egressPort: fw1, weight: 1, backup: undefined },
+          { id: fw2, ingressPort: fw2, egressPort: fw2, weight: 1, backup: { ingressPort: fw3, egressPort: fw2 } },
+        ],
+      },
+      { id: lbIn, loadBalanceFields: [], instances: [{ id: lbIn, ingressPort: lbIn, egressPort: lbOut, weight: 1, backup: { ingressPort: lbIn, egressPort: lbStandby } }] },
+    ]);
+    expect((await server.call('DELETE', `/v2.0/ts/port_chains/${created.body.port_chain.id}`)).status).toBe(204);
+  });
+
+  it('refuses load-balanced entries whose ingress and egress list different numbers of instances, or an empty instance', async () => {
+    const [a, b, c] = [await server.port(), await server.port(), await server.port()];
+    const mismatch = await post('port_chains', { port_chain: { ports: { [`${a},${b}`]: [c] } } });
+    expectRefusal(mismatch, 400, 'InvalidInput', `/port_chain/ports/${a},${b}/0`);
+    expect(mismatch.body.detail).toContain('lists 2 load-balanced instances');
+    expectRefusal(await post('port_chains', { port_chain: { ports: { [`${a},`]: [`${b},${c}`] } } }), 400, 'InvalidInput', `/port_chain/ports/${a},`);
+    // A port serves one instance of one function only.
+    expectRefusal(await post('port_chains', { port_chain: { ports: { [`${a},${b}`]: [`${a},${a}`] } } }), 400, 'InvalidInput');
+    expect((await server.call('GET', '/v2.0/ts/port_chains')).body.port_chains.filter((chain: { ports: Record<string, string[]> }) => Object.keys(chain.ports).some((key) => key.includes(a)))).toEqual([]);
+  });
+
+  it('rewrites a chain stored with one instance on the hop itself to the hop with its instances, keeping its ports', async () => {
+    const [ingress, ingressStandby, egress] = [await server.port(), await server.port(), await server.port()];
+    const created = (await post('port_chains', { port_chain: { ports: { [`${ingress}|${ingressStandby}`]: [egress] } } })).body.port_chain;
+    const stored = await server.repositories.steeringPortChains.get(created.id);
+    if (!stored) throw new Error('the chain was not stored');
+    const legacyHops = stored.value.hops.flatMap((hop) => hop.instances);
+    await server.repositories.steeringPortChains.update({ ...stored.value, hops: legacyHops as never }, stored.revision);
+
+    expect(await upgradeStoredSteeringChains(server.repositories)).toBe(1);
+    expect((await server.repositories.steeringPortChains.get(created.id))?.value.hops).toEqual([{ instances: legacyHops }]);
+    expect((await server.call('GET', `/v2.0/ts/port_chains/${created.id}`)).body.port_chain.ports).toEqual({ [`${ingress}|${ingressStandby}`]: [egress] });
+    expect(await upgradeStoredSteeringChains(server.repositories)).toBe(0);
+  });
+
   it('documents the takeover rule in the API docs', async () => {
     const docs = await server.app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.body).toContain('takes over when the primary ingress port goes down');
+    expect(docs.body).toContain('separated by \\",\\" in the key and in the element');
   });
 });
