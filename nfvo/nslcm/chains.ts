@@ -38,7 +38,9 @@ export async function chainsOver(vnfInstance: VnfInstanceReader, instance: NsIns
   for (const record of instance.vnffgs) {
     const nfp = nsd.vnffgs.find((vnffg) => vnffg.vnffgId === record.vnffgdId)?.nfps.find((candidate) => candidate.nfpId === record.nfpId);
     if (!nfp) throw new ProblemError(409, `NFP ${record.nfpId} of VNFFG ${record.vnffgdId} is no longer in the NSD`);
-    records.push({ ...record, spec: (await nfpChain(vnfInstance, instance, nsd, record.vnffgdId, nfp, vnfs, instance.virtualLinks)).spec });
+    const { spec } = await nfpChain(vnfInstance, instance, nsd, record.vnffgdId, nfp, vnfs, instance.virtualLinks);
+    // Classified as the NS holds it: an UPDATE_VNFFG may have changed it from the NSD's rules.
+    records.push({ ...record, spec: { ...spec, classifiers: record.spec.classifiers } });
   }
   return records;
 }

@@ -191,6 +191,20 @@ export class NsLifecycle {
   /** A VNF instance of the VNFM as it is now (chain specs are built from its VNFCs' ports). */
   private readonly vnfInstance = async (vnfInstanceId: string): Promise<VnfInstance | undefined> => (await this.options.vnfm().instances.instances.get(vnfInstanceId))?.value;
 
+  /** Steers the NS's chains over the ports the given VNFs have now; answers the chains' records. */
+  private async steerChainsOver(instance: NsInstance, vnfs: readonly NsVnfRecord[]): Promise<NsVnffgRecord[]> {
+    const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), vnfs);
+    for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
+    return records;
+  }
+
+  /** The chains steered over the NS's VNFs as the instance lists them (VNFs a rollback brought back have new ports). */
+  private async restoreChains(nsInstanceId: string): Promise<void> {
+    const instance = await this.instanceOf(nsInstanceId);
+    const vnffgs = await this.steerChainsOver(instance, instance.vnfs);
+    await this.changeInstance(nsInstanceId, (current) => ({ ...current, vnffgs }));
+  }
+
   private async changeInstance(nsInstanceId: string, change: (instance: NsInstance) => NsInstance): Promise<void> {
     if (!(await changeStored(this.options.instances, nsInstanceId, change))) throw new ProblemError(404, `NS instance ${nsInstanceId} no longer exists`);
   }
@@ -562,18 +576,11 @@ export class NsLifecycle {
         name: 'vnffgs',
         onRestart: 'resume',
         run: async (ctx) => {
-          for (const vnffg of (await instanceOf(ctx)).vnffgs) await this.options.chains().remove(vnffg.portChainId);
+          const { vnffgs } = await instanceOf(ctx);
+          for (const vnffg of vnffgs) await this.options.chains().remove(vnffg.portChainId);
+          return toJson(vnffgs);
         },
-        // The chains come back over the VNFs' ports as they are now: VNFs brought back have new ones.
-        compensate: async (ctx) => {
-          const instance = await instanceOf(ctx);
-          const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), instance.vnfs);
-          // Classifiers as the NS had them (an UPDATE_VNFFG may have changed them from the NSD's).
-          const classifiersOf = (portChainId: string) => instance.vnffgs.find((record) => record.portChainId === portChainId)?.spec.classifiers;
-          const vnffgs = records.map((record) => ({ ...record, spec: { ...record.spec, classifiers: classifiersOf(record.portChainId) ?? record.spec.classifiers } }));
-          for (const record of vnffgs) await this.options.chains().ensure(record.portChainId, record.spec);
-          await this.changeInstance(ctx.resourceId, (current) => ({ ...current, vnffgs }));
-        },
+        compensate: async (ctx) => this.restoreChains(ctx.resourceId),
       },
       {
         name: 'vnfs',
@@ -583,6 +590,7 @@ export class NsLifecycle {
           // What bringing each VNF back takes, saved before the first is removed (a resumed run keeps the first save).
           if (ctx.progress === undefined) await ctx.checkpoint(toJson(await this.vnfSnapshots(instance.vnfs)));
           await everyOrFirstFailure(instance.vnfs.map((vnf) => this.removeVnf(vnf.vnfInstanceId)));
+          return toJson(instance.vnfs);
         },
         compensate: async (ctx) => {
           const instance = await instanceOf(ctx);
@@ -595,6 +603,7 @@ export class NsLifecycle {
         run: async (ctx) => {
           const instance = await instanceOf(ctx);
           await this.removePorts(instance.tenantId, instance.saps.map((sap) => sap.portId));
+          return toJson(instance.saps);
         },
         compensate: async (ctx) => this.restoreSaps(await instanceOf(ctx)),
       },
@@ -604,6 +613,7 @@ export class NsLifecycle {
         run: async (ctx) => {
           const instance = await instanceOf(ctx);
           await this.removeNetworks(instance.tenantId, instance.virtualLinks.map((link) => link.networkId));
+          return toJson(instance.virtualLinks);
         },
         compensate: async (ctx) => this.restoreNetworks(await instanceOf(ctx)),
       },
@@ -767,17 +777,7 @@ export class NsLifecycle {
       ...instance.vnfs.filter((vnf) => !plan.removed.some((removed) => removed.vnfInstanceId === vnf.vnfInstanceId)),
       ...plan.added.filter((added) => !instance.vnfs.some((vnf) => vnf.vnfInstanceId === added.vnfInstanceId)).map(({ vnfProfileId, vnfInstanceId }) => ({ vnfProfileId, vnfInstanceId })),
     ];
-    const steerOver = async (instance: NsInstance, vnfs: readonly NsVnfRecord[]): Promise<NsVnffgRecord[]> => {
-      const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), vnfs);
-      for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
-      return records;
-    };
-    // Over the NS's VNFs as the NS instance lists them (those a rollback brought back have new ports).
-    const restoreChains = async (ctx: Ctx) => {
-      const instance = await this.instanceOf(ctx.resourceId);
-      const vnffgs = await steerOver(instance, instance.vnfs);
-      await this.changeInstance(ctx.resourceId, (current) => ({ ...current, vnffgs }));
-    };
+    const restoreChains = async (ctx: Ctx) => this.restoreChains(ctx.resourceId);
     this.engine.define('SCALE', [
       {
         name: 'plan',
@@ -785,7 +785,10 @@ export class NsLifecycle {
         run: async (ctx) => {
           const body = scaleRequest(ctx);
           const instance = await this.instanceOf(ctx.resourceId);
-          if (body.scaleType !== 'SCALE_NS') return toJson({ scaleStatus: instance.nsScaleStatus ?? [], added: [], removed: [] } satisfies NsScalingPlan);
+          if (body.scaleType !== 'SCALE_NS') {
+            const scaled = instance.vnfs.filter((vnf) => (body.scaleVnfData ?? []).some((item) => item.vnfInstanceId === vnf.vnfInstanceId));
+            return toJson({ scaleStatus: instance.nsScaleStatus ?? [], added: [], removed: [], scaled } satisfies NsScalingPlan);
+          }
           const nsd = await this.nsdOf(instance);
           const target = targetScaleLevels(nsd, instance, body.scaleNsData);
           if ('violations' in target) throw new ProblemError(422, `The scaling no longer fits NS instance ${instance.id}.`, { violations: target.violations });
@@ -800,7 +803,7 @@ export class NsLifecycle {
           const plan = planOf(ctx);
           if (plan.removed.length === 0) return;
           const instance = await this.instanceOf(ctx.resourceId);
-          await steerOver(instance, vnfsAfter(instance, { ...plan, added: [] }));
+          await this.steerChainsOver(instance, vnfsAfter(instance, { ...plan, added: [] }));
         },
         compensate: restoreChains,
       },
@@ -833,7 +836,7 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const instance = await this.instanceOf(ctx.resourceId);
-          return toJson(await steerOver(instance, vnfsAfter(instance, planOf(ctx))));
+          return toJson(await this.steerChainsOver(instance, vnfsAfter(instance, planOf(ctx))));
         },
         compensate: restoreChains,
       },

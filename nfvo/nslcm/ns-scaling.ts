@@ -24,6 +24,8 @@ export interface NsScalingPlan {
   added: AddedVnf[];
   /** The most recently added VNFs of their profile go first. */
   removed: NsVnfRecord[];
+  /** SCALE_VNF: the VNFs scaled by their own aspects. */
+  scaled?: NsVnfRecord[];
 }
 
 /** The level each aspect of the NSD is at: 0 for one the NS was never scaled by. */

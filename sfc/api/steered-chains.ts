@@ -83,14 +83,18 @@ export class SteeredChains {
         : sameHops(existing.value.hops, spec.hops)
           ? existing.value
           : await this.steering.changePorts(principal, existing, ports);
-    const failures = await this.programmed();
-    if (failures.length > 0) {
-      throw new ProblemError(502, `chain ${spec.name} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
-        title: 'Switch refused the chain',
-        extensions: { portChainId: id, switches: failures },
-      });
-    }
+    await this.programmedOrRefused(`chain ${spec.name}`, id);
     return chain;
+  }
+
+  /** Runs a programming pass: a switch that refuses what `what` needs fails the caller with 502, naming the switch's answer. */
+  private async programmedOrRefused(what: string, portChainId: string): Promise<void> {
+    const failures = await this.programmed();
+    if (failures.length === 0) return;
+    throw new ProblemError(502, `${what} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
+      title: 'Switch refused the chain',
+      extensions: { portChainId, switches: failures },
+    });
   }
 
   /** Removes the chain and its classifiers, whatever of them is left. */
@@ -146,13 +150,7 @@ export class SteeredChains {
     }
     const reclassified: SteeringPortChain = { ...chain.value, classifiers: [...kept] };
     await store.commit([...writes, steeringPortChains.updateWrite(reclassified, chain.revision)]);
-    const failures = await this.programmed();
-    if (failures.length > 0) {
-      throw new ProblemError(502, `the classifiers of chain ${spec.name} could not be programmed: ${failures.map((failure) => `the switch of host ${failure.hostId} answered ${failure.problem}`).join('; ')}`, {
-        title: 'Switch refused the chain',
-        extensions: { portChainId: id, switches: failures },
-      });
-    }
+    await this.programmedOrRefused(`the classifiers of chain ${spec.name}`, id);
     return reclassified;
   }
 }

@@ -31,11 +31,7 @@ describe('continue of an NS instantiation past a VNF that cannot be placed', () 
       expect(Object.keys(failed._links as Json)).toEqual(expect.arrayContaining(['retry', 'rollback', 'continue', 'fail']));
 
       expect((await lab.api.post(`${NS_OCCS}/${occurrenceId}/continue`, {})).status).toBe(202);
-      // (`lab.settled` knows the engine's states only; PARTIALLY_COMPLETED is SOL 005's.)
-      const continued = await eventually(async () => {
-        const { json } = await lab.api.get(`${NS_OCCS}/${occurrenceId}`);
-        return json.operationState === 'PROCESSING' ? undefined : json;
-      }, 120_000, 'the continued instantiation to end');
+      const continued = await lab.settled(`${NS_OCCS}/${occurrenceId}`, 120_000);
       expect(continued.operationState).toBe('PARTIALLY_COMPLETED');
       const partial = (await lab.api.get(`${NS_OCCS}?filter=${encodeURIComponent('(eq,operationState,PARTIALLY_COMPLETED)')}`)).json as unknown as Json[];
       expect(partial.map((listed) => listed.id)).toEqual([occurrenceId]);

@@ -158,6 +158,9 @@ describe('SCALE_NS of the web-chain NS by its aspect firewalls', () => {
     const fws = await firewalls();
     expect(fws).toHaveLength(2);
     expect(fws[0]).toBe(original);
+    const changes = scaled.resourceChanges as { affectedVnfs: Json[]; affectedVnffgs: Json[] };
+    expect(changes.affectedVnfs).toEqual([expect.objectContaining({ vnfInstanceId: fws[1], vnfProfileId: 'fw', changeType: 'INSTANTIATE', changeResult: 'COMPLETED' })]);
+    expect(changes.affectedVnffgs).toEqual([expect.objectContaining({ changeType: 'MODIFY', changeResult: 'COMPLETED' })]);
     expect(ns.vnfInstance.filter((vnf) => vnf.vnfProfileId === 'fw').map((vnf) => vnf.instantiatedVnfInfo.vnfcResourceInfo.length)).toEqual([1, 1]);
     expect(await ourDomains()).toHaveLength(domainsBefore + 1);
 
@@ -248,6 +251,7 @@ describe('SCALE_NS of the web-chain NS by its aspect firewalls', () => {
 
     const scaled = await scale(byStep('SCALE_IN'));
     expect(scaled.operationState).toBe('COMPLETED');
+    expect((scaled.resourceChanges as { affectedVnfs: Json[] }).affectedVnfs).toEqual([expect.objectContaining({ vnfInstanceId: added, vnfProfileId: 'fw', changeType: 'TERMINATE', changeResult: 'COMPLETED' })]);
     expect(await firewalls()).toEqual([original]);
     expect((await nsView()).nsScaleStatus).toEqual([{ nsScalingAspectId: 'firewalls', nsScaleLevelId: '0' }]);
     expect((await lab.api.get(`/vnflcm/v1/vnf_instances/${String(added)}`)).status).toBe(404);
@@ -269,6 +273,10 @@ describe('SCALE_NS of the web-chain NS by its aspect firewalls', () => {
     expect(await firewalls()).toHaveLength(2);
     const terminated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/terminate`, {})}`, 120_000);
     expect(terminated.operationState).toBe('COMPLETED');
+    // What the terminate removed, the FW the scaling added included.
+    const removedVnfs = (terminated.resourceChanges as { affectedVnfs: Json[] }).affectedVnfs;
+    expect(removedVnfs.map((vnf) => vnf.vnfProfileId).sort()).toEqual(['dpi', 'fw', 'fw', 'lb']);
+    expect(removedVnfs.every((vnf) => vnf.changeType === 'TERMINATE' && vnf.changeResult === 'COMPLETED')).toBe(true);
     expect(await ourDomains()).toEqual([]);
     expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
     expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);

@@ -29,6 +29,18 @@ function startProcess(env: NodeJS.ProcessEnv): ProductProcess {
   return { child, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
+/** Starting from the TypeScript sources compiles them first: on a loaded two-core machine that can take a while. */
+const START_TIMEOUT_MS = 60_000;
+
+/** The URL the process says it serves on, once it has started; what it printed if it does not in time. */
+async function started(product: ProductProcess, what: string): Promise<string> {
+  try {
+    return await waitFor(what, () => startedUrl(product), START_TIMEOUT_MS);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nstdout: ${product.stdout().slice(-2000)}\nstderr: ${product.stderr().slice(-2000)}`);
+  }
+}
+
 function startedUrl(product: ProductProcess): string | undefined {
   return /"url":"(http:\/\/[^"]+)"/.exec(product.stdout())?.[1];
 }
@@ -57,7 +69,7 @@ describe('the orchestrator process', () => {
       NFV_API_TOKENS: 'process-test-token',
     });
     running.push(product);
-    const url = await waitFor('the server to start', () => startedUrl(product), 30000);
+    const url = await started(product, 'the server to start');
     expect(url).toBe(`http://127.0.0.1:${httpPort}`);
 
     expect((await fetch(`${url}/vnfpkgm/api_versions`)).status).toBe(401);
@@ -82,13 +94,13 @@ describe('the orchestrator process', () => {
     // The store file was closed cleanly: no WAL left to replay.
     expect(fs.existsSync(path.join(dataDir, 'nfv.sqlite'))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, 'nfv.sqlite-wal'))).toBe(false);
-  });
+  }, 3 * START_TIMEOUT_MS);
 
   it('generates a token when none is configured, prints it once, and keeps it across restarts', async () => {
     const env = { NFV_DATA_DIR: dataDir, NFV_HTTP_PORT: String(await freePort()), NFV_OPENFLOW_LISTEN: `127.0.0.1:${await freePort()}`, NFV_API_TOKENS: '' };
     const first = startProcess(env);
     running.push(first);
-    const url = await waitFor('the server to start', () => startedUrl(first), 30000);
+    const url = await started(first, 'the server to start');
     const token = /API token \(admin tenant\), also stored in \S+: (\S+)/.exec(first.stdout())?.[1] as string;
     expect(token).toBeDefined();
     expect((fs.statSync(path.join(dataDir, 'api-token')).mode & 0o777).toString(8)).toBe('600');
@@ -98,10 +110,10 @@ describe('the orchestrator process', () => {
 
     const second = startProcess(env);
     running.push(second);
-    const secondUrl = await waitFor('the server to restart', () => startedUrl(second), 30000);
+    const secondUrl = await started(second, 'the server to restart');
     expect(second.stdout()).not.toContain(token);
     expect((await fetch(`${secondUrl}/nslcm/api_versions`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
-  });
+  }, 3 * START_TIMEOUT_MS);
 
   it('fails fast with a clear message when the HTTP port is taken', async () => {
     const blocker = net.createServer();

@@ -17,7 +17,7 @@ import { removeTempDir } from './tmp.js';
 
 export const INTEGRATION_BRIDGE = 'br-int';
 export const VNFD_IDS = { vfw: '79ccd4ef-8792-4ec7-b49d-75f5becf53da', vlb: 'fb587d61-8bd6-4c96-b2f7-4ef082c672cd', dpi: 'd0497454-f447-4d60-9203-2d5331166b24' } as const;
-const SETTLED = new Set(['COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLED_BACK']);
+const SETTLED = new Set(['COMPLETED', 'PARTIALLY_COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLED_BACK']);
 
 export interface LabOptions {
   /** `test:///default` (libvirt's test driver) unless given, e.g. a `lab:` URI. */

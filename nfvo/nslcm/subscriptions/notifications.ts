@@ -24,7 +24,8 @@ import {
   type OccurrenceInstanceLookup,
 } from '../../../platform/notifications/occurrence-notifier.js';
 import { matchesAny } from '../../../platform/notifications/subscriptions.js';
-import { NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type InstantiateNsRequest, type NsInstance, type NsSapRecord, type NsVirtualLinkRecord, type NsVnffgRecord, type NsVnfOutcome } from '../model.js';
+import { NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type InstantiateNsRequest, type NsInstance, type NsSapRecord, type NsVirtualLinkRecord, type NsVnffgRecord, type NsVnfOutcome, type NsVnfRecord } from '../model.js';
+import type { NsScalingPlan } from '../ns-scaling.js';
 import {
   IDENTIFIER_CREATION_NOTIFICATION,
   IDENTIFIER_DELETION_NOTIFICATION,
@@ -117,7 +118,7 @@ export interface AffectedVnf {
   vnfdId?: string;
   vnfProfileId: string;
   vnfName?: string;
-  changeType: 'INSTANTIATE' | 'TERMINATE';
+  changeType: 'INSTANTIATE' | 'TERMINATE' | 'SCALE';
   changeResult: ChangeResult;
 }
 
@@ -134,7 +135,7 @@ export interface AffectedVl {
 export interface AffectedVnffg {
   vnffgInstanceId: string;
   vnffgdId: string;
-  changeType: 'ADD' | 'DELETE';
+  changeType: 'ADD' | 'DELETE' | 'MODIFY';
   changeResult: ChangeResult;
 }
 
@@ -201,27 +202,35 @@ function vnfNameOf(instantiation: Operation, vnfProfileId: string, nsInstanceNam
  */
 export function nsLcmResourceChanges(operation: Operation, context: ResourceChangesContext = {}): NsLcmResourceChanges {
   const changes: NsLcmResourceChanges = { affectedVnfs: [], affectedVls: [], affectedVnffgs: [], affectedSaps: [] };
-  const adding = operation.kind === 'INSTANTIATE';
-  const source = adding ? operation : operation.kind === 'TERMINATE' ? context.instantiation : undefined;
-  if (source === undefined) return changes;
   const resultOf = (name: string): ChangeResult | undefined => changeResultOf(stepOf(operation, name));
+  const affectedVnf = (vnf: NsVnfRecord, changeType: AffectedVnf['changeType'], changeResult: ChangeResult, naming: Operation | undefined): AffectedVnf => {
+    const affected: AffectedVnf = { vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType, changeResult };
+    const vnfdId = context.vnfProfiles?.find((profile) => profile.vnfProfileId === vnf.vnfProfileId)?.vnfdId;
+    const vnfName = naming === undefined ? undefined : vnfNameOf(naming, vnf.vnfProfileId, context.nsInstanceName);
+    if (vnfdId !== undefined) affected.vnfdId = vnfdId;
+    if (vnfName !== undefined) affected.vnfName = vnfName;
+    return affected;
+  };
+  if (operation.kind === 'SCALE') return scaleResourceChanges(operation, changes, resultOf, affectedVnf);
+  const adding = operation.kind === 'INSTANTIATE';
+  if (!adding && operation.kind !== 'TERMINATE') return changes;
+  // A TERMINATE's steps answer what they removed; one that has not answered yet (or an occurrence from before
+  // they did) is taken to remove what the instantiation made.
+  const sourceOf = (name: string): Operation | undefined => (adding || stepOf(operation, name)?.output !== undefined ? operation : context.instantiation);
+  const naming = adding ? operation : context.instantiation;
 
   const vnfResult = resultOf('vnfs');
-  if (vnfResult !== undefined) {
-    changes.affectedVnfs = outputOf<NsVnfOutcome>(source, 'vnfs').map((vnf) => {
+  const vnfSource = sourceOf('vnfs');
+  if (vnfResult !== undefined && vnfSource !== undefined) {
+    changes.affectedVnfs = outputOf<NsVnfOutcome>(vnfSource, 'vnfs').map((vnf) =>
       // A VNF the instantiation was continued without did not instantiate.
-      const changeResult = adding && vnf.leftOut ? 'FAILED' : vnfResult;
-      const affected: AffectedVnf = { vnfInstanceId: vnf.vnfInstanceId, vnfProfileId: vnf.vnfProfileId, changeType: adding ? 'INSTANTIATE' : 'TERMINATE', changeResult };
-      const vnfdId = context.vnfProfiles?.find((profile) => profile.vnfProfileId === vnf.vnfProfileId)?.vnfdId;
-      const vnfName = vnfNameOf(source, vnf.vnfProfileId, context.nsInstanceName);
-      if (vnfdId !== undefined) affected.vnfdId = vnfdId;
-      if (vnfName !== undefined) affected.vnfName = vnfName;
-      return affected;
-    });
+      affectedVnf(vnf, adding ? 'INSTANTIATE' : 'TERMINATE', adding && vnf.leftOut ? 'FAILED' : vnfResult, naming),
+    );
   }
   const vlResult = resultOf('virtual-links');
-  if (vlResult !== undefined) {
-    changes.affectedVls = outputOf<NsVirtualLinkRecord>(source, 'virtual-links').map((link) => ({
+  const vlSource = sourceOf('virtual-links');
+  if (vlResult !== undefined && vlSource !== undefined) {
+    changes.affectedVls = outputOf<NsVirtualLinkRecord>(vlSource, 'virtual-links').map((link) => ({
       nsVirtualLinkInstanceId: link.networkId,
       nsVirtualLinkDescId: link.nsVirtualLinkDescId,
       vlProfileId: link.nsVirtualLinkDescId,
@@ -230,19 +239,14 @@ export function nsLcmResourceChanges(operation: Operation, context: ResourceChan
     }));
   }
   const vnffgResult = resultOf('vnffgs');
-  if (vnffgResult !== undefined) {
-    // One VNFFG instance per graph (as the NS instance's vnffgInfo shows it), whatever the number of its NFPs.
-    const graphs = [...new Set(outputOf<NsVnffgRecord>(source, 'vnffgs').map((record) => record.vnffgdId))];
-    changes.affectedVnffgs = graphs.map((vnffgdId) => ({
-      vnffgInstanceId: `${operation.resourceId}/${vnffgdId}`,
-      vnffgdId,
-      changeType: adding ? 'ADD' : 'DELETE',
-      changeResult: vnffgResult,
-    }));
+  const vnffgSource = sourceOf('vnffgs');
+  if (vnffgResult !== undefined && vnffgSource !== undefined) {
+    changes.affectedVnffgs = affectedGraphs(operation, outputOf<NsVnffgRecord>(vnffgSource, 'vnffgs'), adding ? 'ADD' : 'DELETE', vnffgResult);
   }
   const sapResult = resultOf('saps');
-  if (sapResult !== undefined) {
-    changes.affectedSaps = outputOf<NsSapRecord>(source, 'saps').map((sap) => ({
+  const sapSource = sourceOf('saps');
+  if (sapResult !== undefined && sapSource !== undefined) {
+    changes.affectedSaps = outputOf<NsSapRecord>(sapSource, 'saps').map((sap) => ({
       sapInstanceId: sap.portId,
       sapdId: sap.sapdId,
       sapName: sap.sapName,
@@ -254,6 +258,35 @@ export function nsLcmResourceChanges(operation: Operation, context: ResourceChan
 }
 
 /** For a TERMINATE: the latest INSTANTIATE of the same NS instance that completed before it started. */
+/** One VNFFG instance per graph (as the NS instance's vnffgInfo shows it), whatever the number of its NFPs. */
+function affectedGraphs(operation: Operation, records: readonly NsVnffgRecord[], changeType: AffectedVnffg['changeType'], changeResult: ChangeResult): AffectedVnffg[] {
+  return [...new Set(records.map((record) => record.vnffgdId))].map((vnffgdId) => ({ vnffgInstanceId: `${operation.resourceId}/${vnffgdId}`, vnffgdId, changeType, changeResult }));
+}
+
+/**
+ * A SCALE: SCALE_NS instantiates the VNFs its plan adds and terminates those it removes; SCALE_VNF scales
+ * each VNF named; the chains are steered over the VNFs after (MODIFY).
+ */
+function scaleResourceChanges(
+  operation: Operation,
+  changes: NsLcmResourceChanges,
+  resultOf: (name: string) => ChangeResult | undefined,
+  affectedVnf: (vnf: NsVnfRecord, changeType: AffectedVnf['changeType'], changeResult: ChangeResult, naming: Operation | undefined) => AffectedVnf,
+): NsLcmResourceChanges {
+  const vnfResult = resultOf('vnfs');
+  if (vnfResult !== undefined) {
+    const plan = fromJson<NsScalingPlan | undefined>(stepOf(operation, 'plan')?.output);
+    changes.affectedVnfs = [
+      ...(plan?.added ?? []).map((vnf) => affectedVnf(vnf, 'INSTANTIATE', vnfResult, undefined)),
+      ...(plan?.removed ?? []).map((vnf) => affectedVnf(vnf, 'TERMINATE', vnfResult, undefined)),
+      ...(plan?.scaled ?? []).map((vnf) => affectedVnf(vnf, 'SCALE', vnfResult, undefined)),
+    ];
+  }
+  const vnffgResult = resultOf('vnffgs');
+  if (vnffgResult !== undefined) changes.affectedVnffgs = affectedGraphs(operation, outputOf<NsVnffgRecord>(operation, 'vnffgs'), 'MODIFY', vnffgResult);
+  return changes;
+}
+
 export async function instantiationOf(engine: OperationEngine, terminate: Operation): Promise<Operation | undefined> {
   const completed = (await engine.list({ resourceId: terminate.resourceId, kind: 'INSTANTIATE', state: 'COMPLETED' })).filter(
     (operation) => operation.createdAt <= terminate.createdAt && operation.id !== terminate.id,
