@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { buildNsdArchive, buildVnfPackage, type ExampleVnfPackage } from '../../descriptors/examples/index.js';
-import type { VimModule, VimServices } from '../../vim/index.js';
+import type { ComputeDriver, LibvirtDriver, VimModule, VimServices } from '../../vim/index.js';
 import type { VnfmModule } from '../../vnfm/index.js';
 import { apiAs, eventually, onboard, type Api, type Json } from '../nfvo/support/api.js';
 import { syntheticInventory, type InventorySpec } from '../vim/support/hosts.js';
@@ -80,6 +80,23 @@ export class LifecycleLab {
   get vim(): VimServices {
     const module = this.product.application.modules.find((candidate) => candidate.name === 'vim') as VimModule;
     return module.services();
+  }
+
+  /** The compute driver of a host (the lab's by default): the very object the VIM drives the host with. */
+  async computeDriver(hostId = this.hostId): Promise<ComputeDriver> {
+    const host = await this.vim.inventory.host(hostId);
+    if (!host) throw new Error(`host ${hostId} is gone`);
+    return this.vim.compute.driverOf(host.value);
+  }
+
+  /** The libvirt domain XML of a VNFC as the instance view shows it (`metadata.name`, `id`). */
+  async domainXml(vnfc: { id: string; metadata: { name: string } }, hostId = this.hostId): Promise<string> {
+    return ((await this.computeDriver(hostId)) as LibvirtDriver).domainXml({ name: vnfc.metadata.name, uuid: vnfc.id });
+  }
+
+  /** The state libvirt reports for a VNFC's domain. */
+  async domainState(vnfc: { id: string; metadata: { name: string } }): Promise<string> {
+    return (await this.computeDriver()).state({ name: vnfc.metadata.name, uuid: vnfc.id });
   }
 
   get vnfm(): VnfmModule {

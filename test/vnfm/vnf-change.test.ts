@@ -16,7 +16,6 @@ import { DEFAULT_INVENTORY, VNFD_IDS, LifecycleLab } from '../support/lifecycle-
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
 import { eventually, type Json } from '../nfvo/support/api.js';
-import type { ComputeDriver, LibvirtDriver } from '../../vim/index.js';
 
 const OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
 const INSTANCES = '/vnflcm/v1/vnf_instances';
@@ -86,20 +85,6 @@ function instantiateBody(extra: Json = {}): Json {
   };
 }
 
-async function driver(): Promise<ComputeDriver> {
-  const stored = await lab.vim.inventory.host(lab.hostId);
-  if (!stored) throw new Error('host gone');
-  return lab.vim.compute.driverOf(stored.value);
-}
-
-async function stateOf(vnfc: VnfcInfo): Promise<string> {
-  return (await driver()).state({ name: vnfc.metadata.name, uuid: vnfc.id });
-}
-
-async function domainXml(vnfc: VnfcInfo): Promise<string> {
-  return ((await driver()) as LibvirtDriver).domainXml({ name: vnfc.metadata.name, uuid: vnfc.id });
-}
-
 async function instance(vnfId: string): Promise<InstanceInfo> {
   return (await lab.api.get(`${INSTANCES}/${vnfId}`)).json as unknown as InstanceInfo;
 }
@@ -138,7 +123,7 @@ async function terminated(vnfId: string): Promise<void> {
 
 /** Starts the task while the host refuses to start domains; answers the occurrence, FAILED_TEMP. */
 async function failingOnTheHost(taskPath: string, body: Json): Promise<string> {
-  const host = await driver();
+  const host = await lab.computeDriver();
   const start = host.start.bind(host);
   host.start = async () => {
     throw new Error('the host refuses to start domains');
@@ -220,7 +205,7 @@ describe('change_ext_conn', () => {
     const oldMgmt = portOf(vnfc, 'lb_mgmt');
     const oldMgmtMac = String((await port(oldMgmt))?.mac_address);
     const claimsBefore = await heldClaimIds();
-    expect(await domainXml(vnfc)).toContain(`<tag id='${await segmentOf(dataA)}'/>`);
+    expect(await lab.domainXml(vnfc)).toContain(`<tag id='${await segmentOf(dataA)}'/>`);
     const oldOfport = (await lab.ovs.vsctl('get', 'Interface', await ovsIface(oldMgmt), 'ofport')).trim();
     await eventually(async () => ((await deliveries(mgmtA, oldOfport)).length > 0 ? true : undefined), 10_000, 'the flows of mgmt-a to reach the port');
 
@@ -277,8 +262,8 @@ describe('change_ext_conn', () => {
     await eventuallyActive(newMgmt);
 
     // libvirt: the domain runs, its VF tagged with the new data network's VLAN, its virtio port the new VIM port.
-    expect(await stateOf(moved)).toBe('running');
-    const xml = await domainXml(moved);
+    expect(await lab.domainState(moved)).toBe('running');
+    const xml = await lab.domainXml(moved);
     expect(xml).toMatch(/<interface type='hostdev' managed='yes'>/);
     expect(xml).toContain(`<tag id='${await segmentOf(dataB)}'/>`);
     expect(xml).not.toContain(`<tag id='${await segmentOf(dataA)}'/>`);
@@ -327,8 +312,8 @@ describe('change_ext_conn', () => {
     await eventuallyActive(oldMgmt);
     expect(await ovsIface(oldMgmt)).not.toBe('');
     expect(await ovsIface(added[0] ?? '')).toBe('');
-    expect(await stateOf(vnfc)).toBe('running');
-    const xml = await domainXml(vnfc);
+    expect(await lab.domainState(vnfc)).toBe('running');
+    const xml = await lab.domainXml(vnfc);
     expect(xml).toContain(`interfaceid='${oldMgmt}'`);
     expect(xml).not.toContain(`interfaceid='${added[0] ?? ''}'`);
     expect((await instance(vnfId)).instantiatedVnfInfo).toEqual(infoBefore);
@@ -386,11 +371,11 @@ describe('change_flavour', () => {
     );
 
     // libvirt and the scheduler: the old domains and claims gone; the new one runs on one pinned CPU and 1 GiB pages.
-    for (const old of oldVnfcs) expect(await stateOf(old)).toBe('missing');
+    for (const old of oldVnfcs) expect(await lab.domainState(old)).toBe('missing');
     expect(await heldClaimIds()).toEqual([vnfc.metadata.reservationId]);
     expect((await lab.vim.scheduler.claimsOf({ owner: String(changed.grantId) })).map((claim) => claim.id)).toEqual([vnfc.metadata.reservationId]);
-    expect(await stateOf(vnfc)).toBe('running');
-    const xml = await domainXml(vnfc);
+    expect(await lab.domainState(vnfc)).toBe('running');
+    const xml = await lab.domainXml(vnfc);
     expect(xml.match(/<vcpupin /g)).toHaveLength(1);
     expect(xml).toMatch(/<vcpupin vcpu='0' cpuset='\d+'\/>/);
     expect(xml).toMatch(/<page size='1048576' unit='KiB'/);
@@ -422,7 +407,7 @@ describe('change_flavour', () => {
     await rolledBack(refusedId);
     expect(await heldClaimIds()).toEqual([vnfc.metadata.reservationId]);
     expect(await portIds()).toEqual([...newPorts].sort());
-    expect(await stateOf(vnfc)).toBe('running');
+    expect(await lab.domainState(vnfc)).toBe('running');
     expect((await instance(vnfId)).instantiatedVnfInfo).toMatchObject({ flavourId: 'small', vnfcResourceInfo: [expect.objectContaining({ id: vnfc.id })] });
 
     // The default flavour at `pair` fits: back to two VNFCs and the aspect's level.
@@ -431,10 +416,10 @@ describe('change_flavour', () => {
     const restored = (await instance(vnfId)).instantiatedVnfInfo;
     expect(restored).toMatchObject({ flavourId: 'default', instantiationLevelId: 'pair', scaleStatus: [{ aspectId: 'lb_capacity', scaleLevel: 1 }] });
     expect(restored?.vnfcResourceInfo).toHaveLength(2);
-    expect(await stateOf(vnfc)).toBe('missing');
+    expect(await lab.domainState(vnfc)).toBe('missing');
     for (const added of restored?.vnfcResourceInfo ?? []) {
-      expect(await stateOf(added)).toBe('running');
-      expect((await domainXml(added)).match(/<vcpupin /g)).toHaveLength(2);
+      expect(await lab.domainState(added)).toBe('running');
+      expect((await lab.domainXml(added)).match(/<vcpupin /g)).toHaveLength(2);
     }
     expect(await heldClaimIds()).toEqual((restored?.vnfcResourceInfo ?? []).map((added) => added.metadata.reservationId).sort());
     await terminated(vnfId);
@@ -452,7 +437,7 @@ describe('change_flavour', () => {
     const failed = await occurrence(occurrenceId);
     expect(String(failed.error?.detail)).toMatch(/refuses to start/);
     // Half done: the old VNFCs and their ports are gone, the new flavour's claim is held besides theirs.
-    for (const old of oldVnfcs) expect(await stateOf(old)).toBe('missing');
+    for (const old of oldVnfcs) expect(await lab.domainState(old)).toBe('missing');
     for (const id of portsBefore) expect(await port(id)).toBeUndefined();
     expect(await heldClaimIds()).toHaveLength(3);
 
@@ -465,10 +450,10 @@ describe('change_flavour', () => {
       expect(await ovsIface(id)).not.toBe('');
     }
     for (const old of oldVnfcs) {
-      expect(await stateOf(old)).toBe('running');
-      expect((await domainXml(old)).match(/<vcpupin /g)).toHaveLength(2);
+      expect(await lab.domainState(old)).toBe('running');
+      expect((await lab.domainXml(old)).match(/<vcpupin /g)).toHaveLength(2);
     }
-    const domains = await (await driver()).list();
+    const domains = await (await lab.computeDriver()).list();
     expect(domains.filter((domain) => domain.name.startsWith(`vnf-${vnfId.slice(0, 8)}`))).toHaveLength(2);
     expect(await instance(vnfId)).toEqual(before);
     expect((await occurrence(occurrenceId)).resourceChanges.affectedVnfcs).toEqual([]);

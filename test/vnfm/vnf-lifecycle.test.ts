@@ -5,7 +5,6 @@
  */
 import { VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
 import type { Json } from '../nfvo/support/api.js';
-import type { LibvirtDriver } from '../../vim/index.js';
 
 const OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
 const INSTANCES = '/vnflcm/v1/vnf_instances';
@@ -35,19 +34,6 @@ function instantiateBody(extra: Json = {}): Json {
   };
 }
 
-async function domains(hostId: string): Promise<Array<{ name: string; uuid: string; state: string }>> {
-  const stored = await lab.vim.inventory.host(hostId);
-  if (!stored) throw new Error('host gone');
-  return (await lab.vim.compute.driverOf(stored.value)).list();
-}
-
-async function domainXml(hostId: string, uuid: string, name: string): Promise<string> {
-  const stored = await lab.vim.inventory.host(hostId);
-  if (!stored) throw new Error('host gone');
-  const driver = (await lab.vim.compute.driverOf(stored.value)) as LibvirtDriver;
-  return driver.domainXml({ name, uuid });
-}
-
 describe('VNF instantiate and terminate', () => {
   it('instantiates a vFW on a granted reservation, with its EPA domain and bound ports, and terminates it leaving nothing', async () => {
     const vnfId = await lab.createVnf(VNFD_IDS.vfw, 'fw-1');
@@ -68,9 +54,9 @@ describe('VNF instantiate and terminate', () => {
     expect(instance.instantiatedVnfInfo.extCpInfo).toHaveLength(2);
 
     // libvirt: the domain runs, pinned to the claim's CPUs, backed by 1 GiB pages, with a VF of the NUMA-local PF.
-    const listed = await domains(lab.hostId);
+    const listed = await (await lab.computeDriver(lab.hostId)).list();
     expect(listed).toContainEqual(expect.objectContaining({ name: vnfc.metadata.name, uuid: vnfc.id, state: 'running' }));
-    const xml = await domainXml(lab.hostId, String(vnfc.id), vnfc.metadata.name);
+    const xml = await lab.domainXml({ id: String(vnfc.id), metadata: vnfc.metadata });
     expect(xml).toMatch(/<vcpupin vcpu='0' cpuset='\d+'\/>/);
     expect(xml).toMatch(/<page size='1048576' unit='KiB'/);
     // The VF of the data CP, on the PF of the pinned CPUs' NUMA node, tagged with the data network's VLAN.
@@ -103,7 +89,7 @@ describe('VNF instantiate and terminate', () => {
     const termination = await lab.settled(`${OCCS}/${terminationId}`);
     expect(termination.operationState).toBe('COMPLETED');
     expect((await lab.api.get(`${INSTANCES}/${vnfId}`)).json.instantiationState).toBe('NOT_INSTANTIATED');
-    expect((await domains(lab.hostId)).map((domain) => domain.uuid)).not.toContain(vnfc.id);
+    expect((await (await lab.computeDriver(lab.hostId)).list()).map((domain) => domain.uuid)).not.toContain(vnfc.id);
     expect(await lab.vim.scheduler.claimsOf({ owner: String(full.grantId) })).toEqual([]);
     for (const portId of portIds) {
       expect((await lab.api.get(`/v2.0/ports/${portId}`)).status).toBe(404);

@@ -6,7 +6,6 @@
  */
 import { VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
 import type { Json } from '../nfvo/support/api.js';
-import type { ComputeDriver } from '../../vim/index.js';
 
 const OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
 const INSTANCES = '/vnflcm/v1/vnf_instances';
@@ -48,18 +47,8 @@ function vfwBody(extra: Json = {}): Json {
   };
 }
 
-async function driver(): Promise<ComputeDriver> {
-  const stored = await lab.vim.inventory.host(lab.hostId);
-  if (!stored) throw new Error('host gone');
-  return lab.vim.compute.driverOf(stored.value);
-}
-
-async function stateOf(vnfc: VnfcInfo): Promise<string> {
-  return (await driver()).state({ name: vnfc.metadata.name, uuid: vnfc.id });
-}
-
 async function domainUuids(): Promise<string[]> {
-  return (await (await driver()).list()).map((domain) => domain.uuid);
+  return (await (await lab.computeDriver()).list()).map((domain) => domain.uuid);
 }
 
 async function instance(vnfId: string): Promise<InstanceInfo> {
@@ -116,24 +105,24 @@ describe('operate', () => {
     const vnfId = await instantiated(VNFD_IDS.vfw, vfwBody(), 'fw-operate');
     const [vnfc] = await vnfcsOf(vnfId);
     if (!vnfc) throw new Error('no VNFC');
-    expect(await stateOf(vnfc)).toBe('running');
+    expect(await lab.domainState(vnfc)).toBe('running');
 
     const stopped = await run(`${INSTANCES}/${vnfId}/operate`, { changeStateTo: 'STOPPED', stopType: 'GRACEFUL', gracefulStopTimeout: 5 });
     expect(stopped.operationState).toBe('COMPLETED');
     expect(stopped.operation).toBe('OPERATE');
     expect(typeof stopped.grantId).toBe('string');
-    expect(await stateOf(vnfc)).toBe('shutoff');
+    expect(await lab.domainState(vnfc)).toBe('shutoff');
     expect((await instance(vnfId)).instantiatedVnfInfo?.vnfState).toBe('STOPPED');
     expect((await lab.api.get(`${INSTANCES}/${vnfId}`)).json.instantiatedVnfInfo).toMatchObject({ vnfcInfo: [{ id: vnfc.id, vduId: 'fw', vnfcState: 'STOPPED' }] });
 
     const started = await run(`${INSTANCES}/${vnfId}/operate`, { changeStateTo: 'STARTED' });
     expect(started.operationState).toBe('COMPLETED');
-    expect(await stateOf(vnfc)).toBe('running');
+    expect(await lab.domainState(vnfc)).toBe('running');
     expect((await instance(vnfId)).instantiatedVnfInfo?.vnfState).toBe('STARTED');
 
     // A forceful stop powers it off at once; the claim stays with the stopped VNFC.
     expect((await run(`${INSTANCES}/${vnfId}/operate`, { changeStateTo: 'STOPPED' })).operationState).toBe('COMPLETED');
-    expect(await stateOf(vnfc)).toBe('shutoff');
+    expect(await lab.domainState(vnfc)).toBe('shutoff');
     expect(await heldClaimIds()).toEqual([vnfc.metadata.reservationId]);
     await terminated(vnfId);
     expect(await heldClaimIds()).toEqual([]);
@@ -161,8 +150,8 @@ describe('scale', () => {
     if (!added) throw new Error('no VNFC added');
     expect(added.vduId).toBe('fw');
     // libvirt: two running domains; the scheduler: two claims, the new one held by the scale's grant.
-    expect(await stateOf(first)).toBe('running');
-    expect(await stateOf(added)).toBe('running');
+    expect(await lab.domainState(first)).toBe('running');
+    expect(await lab.domainState(added)).toBe('running');
     expect(await heldClaimIds()).toEqual([first.metadata.reservationId, added.metadata.reservationId].sort());
     expect((await lab.vim.scheduler.claimsOf({ owner: String(out.grantId) })).map((claim) => claim.id)).toEqual([added.metadata.reservationId]);
     // VIM and OVS: the new VNFC's ports are on the networks of the first one's, bound and on the switch.
@@ -195,8 +184,8 @@ describe('scale', () => {
     const after = await instance(vnfId);
     expect(after.instantiatedVnfInfo?.scaleStatus).toEqual([{ aspectId: 'fw_capacity', scaleLevel: 0 }]);
     expect(after.instantiatedVnfInfo?.vnfcResourceInfo.map((vnfc) => vnfc.id)).toEqual([first.id]);
-    expect(await stateOf(added)).toBe('missing');
-    expect(await stateOf(first)).toBe('running');
+    expect(await lab.domainState(added)).toBe('missing');
+    expect(await lab.domainState(first)).toBe('running');
     expect(await heldClaimIds()).toEqual([first.metadata.reservationId]);
     for (const portId of addedPorts) {
       expect((await lab.api.get(`/v2.0/ports/${portId}`)).status).toBe(404);
@@ -229,7 +218,7 @@ describe('scale', () => {
     const info = await instance(vnfId);
     expect(info.instantiatedVnfInfo?.scaleStatus).toEqual([{ aspectId: 'inspection_capacity', scaleLevel: 0 }]);
     expect(info.instantiatedVnfInfo?.vnfcResourceInfo.map((vnfc) => vnfc.id)).toEqual([engine.id]);
-    expect(await stateOf(engine)).toBe('running');
+    expect(await lab.domainState(engine)).toBe('running');
     await terminated(vnfId);
   }, 90_000);
 
@@ -240,7 +229,7 @@ describe('scale', () => {
     const domainsBefore = await domainUuids();
     const portsBefore = ((await lab.api.get('/v2.0/ports')).json.ports as Json[]).map((port) => port.id);
 
-    const host = await driver();
+    const host = await lab.computeDriver();
     const start = host.start.bind(host);
     host.start = async () => {
       throw new Error('the host refuses to start domains');
@@ -286,12 +275,12 @@ describe('scale', () => {
       scheduler.releaseOne = releaseOne;
     }
     // Half done: the VNFC and its ports are gone, its reservation is still held.
-    expect(await stateOf(second)).toBe('missing');
+    expect(await lab.domainState(second)).toBe('missing');
     expect((await lab.api.get(`/v2.0/ports/${portIdsOf([second])[0] ?? ''}`)).status).toBe(404);
 
     expect((await lab.api.post(`${OCCS}/${occurrenceId}/rollback`, {})).status).toBe(202);
     expect((await lab.settled(`${OCCS}/${occurrenceId}`)).operationState).toBe('ROLLED_BACK');
-    expect(await stateOf(second)).toBe('running');
+    expect(await lab.domainState(second)).toBe('running');
     expect(await heldClaimIds()).toEqual([first.metadata.reservationId, second.metadata.reservationId].sort());
     for (const port of portsBefore) {
       const restored = (await lab.api.get(`/v2.0/ports/${String(port.id)}`)).json.port as Json;
@@ -319,7 +308,7 @@ describe('scale', () => {
     expect(info.instantiatedVnfInfo?.scaleStatus).toEqual([{ aspectId: 'fw_capacity', scaleLevel: 2 }]);
     const vnfcs = info.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
     expect(vnfcs).toHaveLength(3);
-    for (const vnfc of vnfcs) expect(await stateOf(vnfc)).toBe('running');
+    for (const vnfc of vnfcs) expect(await lab.domainState(vnfc)).toBe('running');
     expect(await heldClaimIds()).toEqual(vnfcs.map((vnfc) => vnfc.metadata.reservationId).sort());
 
     const down = await run(`${INSTANCES}/${vnfId}/scale_to_level`, { instantiationLevelId: 'small' });
@@ -329,7 +318,7 @@ describe('scale', () => {
     expect(info.instantiatedVnfInfo?.scaleStatus).toEqual([{ aspectId: 'fw_capacity', scaleLevel: 0 }]);
     expect(info.instantiatedVnfInfo?.vnfcResourceInfo.map((vnfc) => vnfc.id)).toEqual([vnfcs[0]?.id]);
     expect(await heldClaimIds()).toEqual([vnfcs[0]?.metadata.reservationId]);
-    for (const vnfc of vnfcs.slice(1)) expect(await stateOf(vnfc)).toBe('missing');
+    for (const vnfc of vnfcs.slice(1)) expect(await lab.domainState(vnfc)).toBe('missing');
 
     const both = await lab.api.post(`${INSTANCES}/${vnfId}/scale_to_level`, { instantiationLevelId: 'large', scaleInfo: [{ aspectId: 'fw_capacity', scaleLevel: 1 }] });
     expect(both.status).toBe(400);
@@ -355,8 +344,8 @@ describe('heal', () => {
     const claimsBefore = await heldClaimIds();
 
     // Someone removes the domain behind our back.
-    await (await driver()).undefine({ name: vnfc.metadata.name, uuid: vnfc.id });
-    expect(await stateOf(vnfc)).toBe('missing');
+    await (await lab.computeDriver()).undefine({ name: vnfc.metadata.name, uuid: vnfc.id });
+    expect(await lab.domainState(vnfc)).toBe('missing');
 
     const unknown = await lab.api.post(`${INSTANCES}/${vnfId}/heal`, { cause: 'gone', vnfcInstanceId: [vnfc.id, 'not-a-vnfc'] });
     expect(unknown.status).toBe(422);
@@ -367,7 +356,7 @@ describe('heal', () => {
     const healed = await occurrence(healId);
     expect(healed.operation).toBe('HEAL');
     expect(healed.resourceChanges.affectedVnfcs).toEqual([expect.objectContaining({ id: vnfc.id, changeType: 'MODIFIED' })]);
-    expect(await stateOf(vnfc)).toBe('running');
+    expect(await lab.domainState(vnfc)).toBe('running');
     expect(await heldClaimIds()).toEqual(claimsBefore);
     const after = await vnfcsOf(vnfId);
     expect(portIdsOf(after)).toEqual(portIdsOf([vnfc]));
@@ -377,10 +366,10 @@ describe('heal', () => {
     }
 
     // v1's request (no VNFC named) heals every VNFC, a stopped one included.
-    await (await driver()).destroy({ name: vnfc.metadata.name, uuid: vnfc.id });
-    expect(await stateOf(vnfc)).toBe('shutoff');
+    await (await lab.computeDriver()).destroy({ name: vnfc.metadata.name, uuid: vnfc.id });
+    expect(await lab.domainState(vnfc)).toBe('shutoff');
     expect((await run(`${INSTANCES}/${vnfId}/heal`, { cause: 'powered off' })).operationState).toBe('COMPLETED');
-    expect(await stateOf(vnfc)).toBe('running');
+    expect(await lab.domainState(vnfc)).toBe('running');
     await terminated(vnfId);
   }, 90_000);
 });

@@ -10,9 +10,7 @@ export const VNF_OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
 
 /** The compute driver of the lab's host (the one the VIM uses: the same object). */
 export async function driverOf(lab: LifecycleLab): Promise<ComputeDriver> {
-  const host = await lab.vim.inventory.host(lab.hostId);
-  if (!host) throw new Error(`host ${lab.hostId} is gone`);
-  return lab.vim.compute.driverOf(host.value);
+  return lab.computeDriver();
 }
 
 /** The VNFC domains libvirt has on the lab's host, with their state. */
