@@ -28,7 +28,7 @@ import { pkgmSubscriptionRoutes } from './subscriptions/routes.js';
 
 export { NsdCatalogue } from './nsd/catalogue.js';
 export { GrantRefusedError, Grants } from './grants/grants.js';
-export { GRANTS, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type GrantedLcmOperationType, type PlacementConstraint, type ResourceDefinition } from './grants/model.js';
+export { GRANTS, VIM_CONNECTION, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type GrantedLcmOperationType, type PlacementConstraint, type ResourceDefinition } from './grants/model.js';
 export { NsLifecycle } from './nslcm/lifecycle.js';
 export { NS_INSTANCES, NS_INSTANCES_PATH, NS_LCM_OP_OCCS_PATH, type NsInstance } from './nslcm/model.js';
 export { OnboardedDescriptors, type OnboardedNsd, type OnboardedVnfPackage } from './onboarded-descriptors.js';

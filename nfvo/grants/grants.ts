@@ -7,7 +7,7 @@ import { derivedId, ProblemError, type Logger, type Repository, type Store } fro
 import type { PlacementRule, Vdu } from '../../descriptors/index.js';
 import { placementGroupsOf, type PlacementOutcome, type VimServices } from '../../vim/index.js';
 import type { OnboardedDescriptors } from '../onboarded-descriptors.js';
-import { GRANTS, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type ResourceDefinition } from './model.js';
+import { GRANTS, VIM_CONNECTION, VIM_CONNECTION_ID, type Grant, type GrantInfo, type GrantRequest, type ResourceDefinition } from './model.js';
 
 export class GrantRefusedError extends ProblemError {
   constructor(detail: string, extensions: Record<string, unknown>) {
@@ -73,7 +73,7 @@ export class Grants {
       vnfInstanceId: request.vnfInstanceId,
       vnfLcmOpOccId: request.vnfLcmOpOccId,
       operation: request.operation,
-      vimConnectionInfo: { [VIM_CONNECTION_ID]: { vimType: 'ETSINFV.NFV_MANO.VIM', interfaceInfo: { endpoint: 'in-process' } } },
+      vimConnectionInfo: { [VIM_CONNECTION_ID]: VIM_CONNECTION },
       zones,
       addResources: granted,
       removeResources: (request.removeResources ?? []).map((resource) => ({ resourceDefinitionId: resource.id })),

@@ -73,3 +73,6 @@ export const GRANTS: CollectionSpec = { name: 'nfvo_grants', indexes: ['vnfInsta
 
 /** The one VIM this orchestrator runs, as SOL 003 names VIM connections. */
 export const VIM_CONNECTION_ID = 'vim-0';
+
+/** How to reach that VIM (SOL 003 VimConnectionInfo without its id): in the orchestrator's own process. */
+export const VIM_CONNECTION = { vimType: 'ETSINFV.NFV_MANO.VIM', interfaceInfo: { endpoint: 'in-process' } } as const;

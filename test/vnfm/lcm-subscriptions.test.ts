@@ -202,7 +202,7 @@ describe('VNF LCM subscriptions and notifications', () => {
       expect(completed).not.toHaveProperty('error');
       expect(completed.vnfLcmOpOccId).toBe(started.id);
       expect(completed.affectedVnfcs).toEqual([
-        expect.objectContaining({ id: `vnfc-${instance.id}`, vduId: 'vdu1', changeType: 'ADDED', affectedVnfcCpIds: ['mgmt', 'data'] }),
+        expect.objectContaining({ id: `vnfc-${instance.id}`, vduId: 'vdu1', changeType: 'ADDED', affectedVnfcCpIds: [`vnfc-${instance.id}/mgmt`, `vnfc-${instance.id}/data`] }),
       ]);
       expect(completed.affectedExtLinkPorts).toEqual([expect.objectContaining({ id: `port-data-${instance.id}`, changeType: 'ADDED' })]);
       expect(completed).not.toHaveProperty('affectedVirtualLinks');

@@ -42,7 +42,8 @@ describe('VNF instantiate and terminate', () => {
     expect(occurrence.operationState).toBe('COMPLETED');
     expect(occurrence.operation).toBe('INSTANTIATE');
     const full = (await lab.api.get(`${OCCS}/${occurrenceId}`)).json as Json & { resourceChanges: { affectedVnfcs: Json[]; affectedExtLinkPorts: Json[] } };
-    expect(full.resourceChanges.affectedVnfcs).toEqual([expect.objectContaining({ vduId: 'fw', changeType: 'ADDED', affectedVnfcCpIds: ['fw_data', 'fw_mgmt'] })]);
+    const [addedVnfc] = full.resourceChanges.affectedVnfcs as Array<{ id: string }>;
+    expect(full.resourceChanges.affectedVnfcs).toEqual([expect.objectContaining({ vduId: 'fw', changeType: 'ADDED', affectedVnfcCpIds: [`${addedVnfc?.id}/fw_data`, `${addedVnfc?.id}/fw_mgmt`] })]);
     expect(full.resourceChanges.affectedExtLinkPorts).toHaveLength(2);
     expect(typeof full.grantId).toBe('string');
 

@@ -140,7 +140,8 @@ describe('scale', () => {
     const out = await occurrence(outId);
     expect(out.operation).toBe('SCALE');
     expect(out.operationParams).toEqual({ type: 'SCALE_OUT', aspectId: 'fw_capacity', numberOfSteps: 1 });
-    expect(out.resourceChanges.affectedVnfcs).toEqual([expect.objectContaining({ vduId: 'fw', changeType: 'ADDED', affectedVnfcCpIds: ['fw_data', 'fw_mgmt'] })]);
+    const [addedVnfc] = out.resourceChanges.affectedVnfcs as Array<{ id: string }>;
+    expect(out.resourceChanges.affectedVnfcs).toEqual([expect.objectContaining({ vduId: 'fw', changeType: 'ADDED', affectedVnfcCpIds: [`${addedVnfc?.id}/fw_data`, `${addedVnfc?.id}/fw_mgmt`] })]);
 
     const info = await instance(vnfId);
     expect(info.instantiatedVnfInfo?.scaleStatus).toEqual([{ aspectId: 'fw_capacity', scaleLevel: 1 }]);

@@ -1,4 +1,4 @@
-import { VIM_CONNECTION_ID } from '../../nfvo/index.js';
+import { VIM_CONNECTION, VIM_CONNECTION_ID } from '../../nfvo/index.js';
 import type { CollectionSpec, Entity } from '../../platform/index.js';
 import { VNF_LCM_V1 } from '../api-versions.js';
 import type { InstantiatedVnf, VnfcPortRecord, VnfcRecord } from '../lifecycle/model.js';
@@ -139,7 +139,7 @@ export function portsOf(info: InstantiatedVnf): Array<{ vnfc: VnfcRecord; port: 
  */
 export function vimConnectionsOf(instance: VnfInstance): Record<string, VimConnectionInfo> | undefined {
   if (instance.instantiatedVnfInfo === undefined) return undefined;
-  return { [VIM_CONNECTION_ID]: { vimType: 'ETSINFV.NFV_MANO.VIM', interfaceInfo: { endpoint: 'in-process' } } };
+  return { [VIM_CONNECTION_ID]: { ...VIM_CONNECTION, interfaceInfo: { ...VIM_CONNECTION.interfaceInfo } } };
 }
 
 function instantiatedVnfInfoView(info: InstantiatedVnf): InstantiatedVnfInfoView {

@@ -2,7 +2,7 @@
 import { VIM_CONNECTION_ID } from '../../nfvo/index.js';
 import { fromJson, type Json, type Operation, type ProblemDetails } from '../../platform/index.js';
 import { VNF_LCM_V1, type VnfLcmApiVersion } from '../api-versions.js';
-import { extCpInstanceId } from '../instances/model.js';
+import { extCpInstanceId, vnfcCpInstanceId } from '../instances/model.js';
 import type { VnfcPortRecord, VnfcRecord, VnfVirtualLinkRecord } from './model.js';
 
 export const VNF_LCM_OP_OCCS_PATH = VNF_LCM_V1.opOccsPath;
@@ -79,7 +79,8 @@ function resourceChanges(operation: Operation): VnfLcmOpOccView['resourceChanges
         vduId: vnfc.vduId,
         changeType,
         computeResource: { vimConnectionId: VIM_CONNECTION_ID, resourceId: vnfc.id, vimLevelResourceType: 'Domain' },
-        affectedVnfcCpIds: vnfc.ports.map((port) => port.cpdId),
+        // The ids the instance's vnfcCpInfo gives the same CPs.
+        affectedVnfcCpIds: vnfc.ports.map((port) => vnfcCpInstanceId(vnfc, port)),
       });
       if (changeType !== 'MODIFIED') addExtLinkPorts(vnfc.id, vnfc.ports, changeType);
     }
