@@ -1,22 +1,17 @@
-import path from 'node:path';
-import { createLogger, SqliteStore, type Store } from '../../../platform/index.js';
 import {
   OperationCancelledError,
-  OperationEngine,
   OperationNotFoundError,
   OperationStateError,
   OPERATIONS,
   RESOURCE_CLAIMS,
   type Operation,
-  type OperationEngineOptions,
   type ResourceClaim,
   type StepDefinition,
 } from '../../../platform/operations/index.js';
 import { gate, within, type Gate } from '../../support/gate.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
+import { useEngineBench } from './engine-bench.js';
 
 const WAIT_MS = 5000;
-
 
 /**
  * Resolves when `signal` is aborted (rejecting with its reason, as a well-behaved step does), or after `ms`
@@ -73,41 +68,16 @@ function blockedFirst(log: string[], blocked: Gate): StepDefinition[] {
 }
 
 describe('operation cancel', () => {
-  let dir: string;
-  let file: string;
-  const stores: Store[] = [];
-  const engines: OperationEngine[] = [];
-
-  function openStore(): Store {
-    const store = new SqliteStore(file);
-    stores.push(store);
-    return store;
-  }
-
-  function engine(options: Partial<OperationEngineOptions> = {}): OperationEngine {
-    const created = new OperationEngine({ store: openStore(), logger: createLogger('silent'), leaseMs: 60_000, ...options });
-    engines.push(created);
-    return created;
-  }
+  const bench = useEngineBench('operations-cancel');
+  const engine = bench.engine;
 
   async function claimOf(resourceId: string): Promise<ResourceClaim | undefined> {
-    return (await (stores[0] as Store).collection<ResourceClaim>(RESOURCE_CLAIMS).get(resourceId))?.value;
+    return (await bench.store.collection<ResourceClaim>(RESOURCE_CLAIMS).get(resourceId))?.value;
   }
 
   async function stored(id: string): Promise<Operation | undefined> {
-    return (await (stores[0] as Store).collection<Operation>(OPERATIONS).get(id))?.value;
+    return (await bench.store.collection<Operation>(OPERATIONS).get(id))?.value;
   }
-
-  beforeEach(() => {
-    dir = makeTempDir('operations-cancel');
-    file = path.join(dir, 'nfv.sqlite');
-  });
-
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((created) => created.close()));
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    removeTempDir(dir);
-  });
 
   it('GRACEFUL: shows the pending cancel at once, lets the running step finish and starts no further step', async () => {
     const log: string[] = [];

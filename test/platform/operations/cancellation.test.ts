@@ -2,29 +2,18 @@
  * A step's `cancellation` signal: aborted at once by a cancel request of either mode (so a step waiting on
  * operations of its own can pass the cancel on), while `signal` is aborted by FORCEFUL only.
  */
-import path from 'node:path';
-import { createLogger, SqliteStore, type Store } from '../../../platform/index.js';
 import { OperationCancelledError, OperationEngine, type CancelMode, type StepContext } from '../../../platform/operations/index.js';
 import { gate, within } from '../../support/gate.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
+import { useEngineBench } from './engine-bench.js';
 
 const WAIT_MS = 5000;
 
 describe('a step told of a cancel request', () => {
-  let dir: string;
-  let store: Store;
+  const bench = useEngineBench('operations-cancellation');
   let ops: OperationEngine;
 
   beforeEach(() => {
-    dir = makeTempDir('operations-cancellation');
-    store = new SqliteStore(path.join(dir, 'nfv.sqlite'));
-    ops = new OperationEngine({ store, logger: createLogger('silent'), leaseMs: 60_000 });
-  });
-
-  afterEach(async () => {
-    await ops.close();
-    await store.close();
-    removeTempDir(dir);
+    ops = bench.engine();
   });
 
   for (const mode of ['GRACEFUL', 'FORCEFUL'] as const) {

@@ -3,8 +3,6 @@
  * (going on without what failed), the later steps run as usual, and the operation ends COMPLETED and partially
  * completed; steps without `continue`, rollbacks and other states are refused; a retry runs the step in full again.
  */
-import path from 'node:path';
-import { createLogger, SqliteStore, type Store } from '../../../platform/index.js';
 import {
   isPartiallyCompleted,
   OperationEngine,
@@ -13,25 +11,16 @@ import {
   type ResourceClaim,
   type StepDefinition,
 } from '../../../platform/operations/index.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
+import { useEngineBench } from './engine-bench.js';
 
 const WAIT_MS = 5000;
 
 describe('operation continue', () => {
-  let dir: string;
-  let store: Store;
+  const bench = useEngineBench('operations-continue');
   let ops: OperationEngine;
 
   beforeEach(() => {
-    dir = makeTempDir('operations-continue');
-    store = new SqliteStore(path.join(dir, 'nfv.sqlite'));
-    ops = new OperationEngine({ store, logger: createLogger('silent'), leaseMs: 60_000 });
-  });
-
-  afterEach(async () => {
-    await ops.close();
-    await store.close();
-    removeTempDir(dir);
+    ops = bench.engine();
   });
 
   /** `members` each done by `many` unless listed in `failing`; its `continue` leaves the failing ones out. */
@@ -73,7 +62,7 @@ describe('operation continue', () => {
     expect(done.steps.map((step) => step.status)).toEqual(['done', 'done', 'done']);
     expect(done.steps[1]?.continuedPast?.detail).toBe('b failed');
     expect(log).toEqual(['run first', 'run many', 'continue many', 'run last with ["a","c"]']);
-    expect(await store.collection<ResourceClaim>(RESOURCE_CLAIMS).get('ns-1')).toBeUndefined();
+    expect(await bench.store.collection<ResourceClaim>(RESOURCE_CLAIMS).get('ns-1')).toBeUndefined();
     await expect(ops.continue(started.id)).rejects.toBeInstanceOf(OperationStateError);
   });
 

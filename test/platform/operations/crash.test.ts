@@ -17,7 +17,6 @@ function startWorker(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-
 /** Resolves with the rest of the first stdout line starting with `prefix`; rejects if the worker exits first or time runs out. */
 function lineFrom(child: ChildProcess, prefix: string, ms: number): Promise<string> {
   let errors = '';
@@ -35,7 +34,6 @@ function lineFrom(child: ChildProcess, prefix: string, ms: number): Promise<stri
     });
   });
 }
-
 
 /** Calls `recover` until it reports the operation (its lease has to expire first), within a bound. */
 async function recoverUntil(engine: OperationEngine, operationId: string, ms: number): Promise<RecoveryReport> {

@@ -1,7 +1,5 @@
-import path from 'node:path';
-import { createLogger, SqliteStore, type Store } from '../../../platform/index.js';
+import { type Store } from '../../../platform/index.js';
 import {
-  OperationEngine,
   OperationInProgressError,
   OperationNotFoundError,
   OperationStateError,
@@ -9,15 +7,13 @@ import {
   RESOURCE_CLAIMS,
   type Json,
   type Operation,
-  type OperationEngineOptions,
   type ResourceClaim,
   type StepDefinition,
 } from '../../../platform/operations/index.js';
 import { gate, within } from '../../support/gate.js';
-import { makeTempDir, removeTempDir } from '../../support/tmp.js';
+import { useEngineBench } from './engine-bench.js';
 
 const WAIT_MS = 5000;
-
 
 async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -46,42 +42,17 @@ function recorded(name: string, log: string[], extra: Partial<StepDefinition> = 
 }
 
 describe('operation engine', () => {
-  let dir: string;
-  let file: string;
-  const stores: Store[] = [];
-  const engines: OperationEngine[] = [];
-
-  function openStore(): Store {
-    const store = new SqliteStore(file);
-    stores.push(store);
-    return store;
-  }
-
-  function engine(options: Partial<OperationEngineOptions> = {}): OperationEngine {
-    const created = new OperationEngine({ store: openStore(), logger: createLogger('silent'), leaseMs: 300, ...options });
-    engines.push(created);
-    return created;
-  }
+  const bench = useEngineBench('operations', { leaseMs: 300 });
+  const engine = bench.engine;
 
   async function claimOf(store: Store, resourceId: string): Promise<ResourceClaim | undefined> {
     return (await store.collection<ResourceClaim>(RESOURCE_CLAIMS).get(resourceId))?.value;
   }
 
-  beforeEach(() => {
-    dir = makeTempDir('operations');
-    file = path.join(dir, 'nfv.sqlite');
-  });
-
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((created) => created.close()));
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    removeTempDir(dir);
-  });
-
   it('persists the operation before running steps, runs them in order and completes', async () => {
     const log: string[] = [];
     const ops = engine();
-    const store = stores[0] as Store;
+    const store = bench.store;
     let seenByFirstStep: Operation | undefined;
     ops.define('instantiate', [
       {
@@ -150,7 +121,7 @@ describe('operation engine', () => {
     expect(failed.steps.map((step) => step.status)).toEqual(['done', 'failed', 'pending']);
     expect(failed.steps[1]?.error).toEqual({ title: 'Step failed', detail: 'the VIM refused the flavour' });
     expect(log).toEqual(['run first']);
-    expect((await claimOf(stores[0] as Store, 'vnf-2'))?.operationId).toBe(started.id);
+    expect((await claimOf(bench.store, 'vnf-2'))?.operationId).toBe(started.id);
     await expect(ops.start('scale', 'vnf-2', null)).rejects.toMatchObject({ name: 'OperationInProgressError', operationId: started.id });
   });
 
@@ -187,7 +158,7 @@ describe('operation engine', () => {
     expect(progressSeen).toEqual([undefined, { vmsCreated: 1 }]);
     expect(done.steps.map((step) => step.attempts)).toEqual([1, 2, 1]);
     expect(done.steps[1]?.error).toBeUndefined();
-    expect(await claimOf(stores[0] as Store, 'vnf-3')).toBeUndefined();
+    expect(await claimOf(bench.store, 'vnf-3')).toBeUndefined();
   });
 
   it('rolls back by compensating the done steps only, last first, and ends ROLLED_BACK', async () => {
@@ -220,7 +191,7 @@ describe('operation engine', () => {
       'compensate network {"step":"network","earlier":[]}',
     ]);
     expect(rolledBack.steps.map((step) => step.status)).toEqual(['compensated', 'compensated', 'compensated', 'failed', 'pending']);
-    expect(await claimOf(stores[0] as Store, 'vnf-4')).toBeUndefined();
+    expect(await claimOf(bench.store, 'vnf-4')).toBeUndefined();
     const next = await ops.start('instantiate', 'vnf-4', null);
     expect(next.id).not.toBe(started.id);
   });
@@ -304,7 +275,7 @@ describe('operation engine', () => {
     const failed = await ops.fail(first.id);
     expect(failed.state).toBe('FAILED');
     expect((await ops.get(first.id))?.state).toBe('FAILED');
-    expect(await claimOf(stores[0] as Store, 'vnf-7')).toBeUndefined();
+    expect(await claimOf(bench.store, 'vnf-7')).toBeUndefined();
     for (const call of [() => ops.retry(first.id), () => ops.rollback(first.id), () => ops.fail(first.id)]) {
       await expect(call()).rejects.toMatchObject({ name: 'OperationStateError', status: 409, state: 'FAILED' });
     }
@@ -416,7 +387,7 @@ describe('operation engine', () => {
     await within(blocked.entered, WAIT_MS, 'the step start');
 
     // Another engine (owner "successor") takes the lease as if the original had stalled past its expiry.
-    const operations = (stores[0] as Store).collection<Operation>(OPERATIONS);
+    const operations = bench.store.collection<Operation>(OPERATIONS);
     const current = await operations.get(started.id);
     if (!current) throw new Error('operation missing');
     await operations.update({ ...current.value, lease: { owner: 'successor', expiresAt: new Date(Date.now() + 60_000).toISOString() } }, current.revision);
