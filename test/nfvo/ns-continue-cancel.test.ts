@@ -12,7 +12,7 @@ import type { ComputeDriver } from '../../vim/index.js';
 import { gate, within, type Gate } from '../support/gate.js';
 import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { eventually, type Json } from './support/api.js';
-import { driverOf, expectNothingLeft, NS, NS_OCCS, vnfcDomains, VNF_OCCS, WEB_CHAIN_NSD_ID as NSD_ID } from './support/ns-checks.js';
+import { driverOf, expectNothingLeft, NS, NS_OCCS, terminateLeavingNothing, vnfcDomains, VNF_OCCS, WEB_CHAIN_NSD_ID as NSD_ID } from './support/ns-checks.js';
 
 describe('continue of an NS instantiation past a VNF that cannot be placed', () => {
   it('leaves the DPI as it is, programs the chain of the others, ends PARTIALLY_COMPLETED; terminate then leaves nothing', async () => {
@@ -63,10 +63,7 @@ describe('continue of an NS instantiation past a VNF that cannot be placed', () 
       expect(String(again.json.detail)).toMatch(/COMPLETED; continue needs FAILED_TEMP/);
       expect((await lab.api.post(`${NS_OCCS}/no-such-occurrence/continue`, {})).status).toBe(404);
 
-      const terminated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/terminate`, {})}`, 120_000);
-      expect(terminated.operationState).toBe('COMPLETED');
-      await expectNothingLeft(lab, networksBefore);
-      expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+      await terminateLeavingNothing(lab, nsId, networksBefore);
     } finally {
       await lab.stop();
     }

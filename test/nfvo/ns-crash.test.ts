@@ -13,6 +13,7 @@ import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
 import { eventually, type Json } from './support/api.js';
+import { expectNothingLeft } from './support/ns-checks.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'support', 'product-worker.ts');
 const NSD_ID = 'ebf4175f-5b60-4390-93d7-2e81239dc074';
@@ -57,20 +58,6 @@ async function runUntilKilled(killAt: string, nsInstanceId: string, task: 'insta
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const code = await exited(child);
   if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed at ${killAt}: ${errors}`);
-}
-
-/** Nothing of the NS is left: claims, ports, networks, chains, VNF instances, tap ports, chain flows, groups. */
-async function expectNothingLeft(running: LifecycleLab, baselineNetworks: number): Promise<void> {
-  expect(await running.vim.scheduler.claimsOf({ hostId: running.hostId })).toEqual([]);
-  expect(((await running.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
-  expect(((await running.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(baselineNetworks);
-  expect(((await running.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
-  expect(((await running.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
-  const dump = await eventually(async () => {
-    const current = await running.switchDump();
-    return current && current.groups.length === 0 && !current.flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? current : undefined;
-  }, 20_000, 'the chain to leave the switch');
-  expect(dump.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
 }
 
 describe('NS instantiate survives the orchestrator being killed', () => {

@@ -9,7 +9,7 @@
  */
 import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { eventually, type Json } from './support/api.js';
-import { expectNothingLeft, NS, NS_OCCS, vnfcDomains, WEB_CHAIN_NSD_ID, webChainFlows } from './support/ns-checks.js';
+import { NS, NS_OCCS, terminateLeavingNothing, vnfcDomains, WEB_CHAIN_NSD_ID, webChainFlows } from './support/ns-checks.js';
 
 type NsView = Json & {
   nsState: string;
@@ -89,10 +89,7 @@ describe('rollback of an NS termination that failed after removing VNFs, SAPs an
 
       // Without the foreign port, terminating again leaves nothing.
       expect((await lab.api.delete(`/v2.0/ports/${String((foreign.json.port as Json).id)}`)).status).toBe(204);
-      const terminated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/terminate`, {})}`, 120_000);
-      expect(terminated.operationState).toBe('COMPLETED');
-      await expectNothingLeft(lab, networksBefore);
-      expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+      await terminateLeavingNothing(lab, nsId, networksBefore);
     } finally {
       await lab.stop();
     }

@@ -37,3 +37,11 @@ export async function expectNothingLeft(lab: LifecycleLab, networksBefore: numbe
   }, 20_000, 'the chain to leave the switch');
   expect(dump.ports.filter((port) => port.startsWith('tap'))).toEqual([]);
 }
+
+/** Terminates the NS, expects nothing of it left (see `expectNothingLeft`), and deletes it. */
+export async function terminateLeavingNothing(lab: LifecycleLab, nsId: string, networksBefore: number): Promise<void> {
+  const terminated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/terminate`, {})}`, 120_000);
+  expect(terminated.operationState).toBe('COMPLETED');
+  await expectNothingLeft(lab, networksBefore);
+  expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+}
