@@ -2,9 +2,10 @@
  * The NS lifecycle (SOL 005) as durable operations on the operation engine.
  *
  * INSTANTIATE: `virtual-links` (a VIM network per NS virtual link) -> `saps` (a port per SAP on its link, with
- * the addresses of `sapData`) -> `vnfs` (every VNF profile created and instantiated through the VNFM, all at
- * once, each with its own grant) -> `vnffgs` (each NFP a service chain over the VNFs' ports on the graph's
- * link) -> `finalize`. Every step resumes after a crash; rollback undoes the done steps in reverse (VNFs are
+ * the addresses of `sapData`) -> `vnfs` (each VNF profile's instances, as many as the NS instantiation level
+ * says, created and instantiated through the VNFM, all at once, each with its own grant) -> `vnffgs` (each NFP
+ * a service chain over the VNFs' ports on the graph's link) -> `finalize` (with the scale levels the
+ * instantiation level amounts to). Every step resumes after a crash; rollback undoes the done steps in reverse (VNFs are
  * terminated, or their failed instantiation rolled back, then deleted).
  *
  * TERMINATE: `vnffgs` -> `vnfs` (all terminated at once, then deleted) -> `saps` -> `virtual-links` -> `finalize`.
@@ -35,7 +36,7 @@
  */
 import type { Nsd } from '../../descriptors/index.js';
 import { chainSpecs, chainsOver } from './chains.js';
-import { nsScalingPlan, targetScaleLevels, type NsScalingPlan } from './ns-scaling.js';
+import { instantiationVnfs, nsScalingPlan, scaleStatusAtLevel, targetScaleLevels, type NsScalingPlan } from './ns-scaling.js';
 import {
   changeStored,
   derivedId,
@@ -475,18 +476,21 @@ export class NsLifecycle {
     };
     const linksOf = (ctx: Ctx) => fromJson<NsVirtualLinkRecord[]>(ctx.outputs['virtual-links']);
     const vnfsOf = (ctx: Ctx): NsVnfRecord[] => fromJson<NsVnfOutcome[]>(ctx.outputs['vnfs']).filter((vnf) => !vnf.leftOut);
-    /** Every profile's VNF instantiated at once; with `leavingFailuresOut` (a continue) those that fail are left out, not retried. */
+    /** The VNFs the instantiation level gives each profile (see ns-scaling.ts). */
+    const plannedVnfs = (ctx: Ctx, nsd: Nsd) => instantiationVnfs(ctx.operationId, nsd, request(ctx).nsInstantiationLevelId);
+    /** Every VNF instantiated at once; with `leavingFailuresOut` (a continue) those that fail are left out, not retried. */
     const instantiateVnfs = async (ctx: Ctx, leavingFailuresOut: boolean): Promise<NsVnfOutcome[]> => {
       const { instance, nsd } = await context(ctx);
+      const planned = plannedVnfs(ctx, nsd);
       const outcomes = await Promise.allSettled(
-        nsd.vnfProfiles.map((profile) => this.instantiateVnf(ctx.operationId, instance, nsd, profile.profileId, linksOf(ctx), request(ctx), ctx, leavingFailuresOut)),
+        planned.map((vnf) => this.instantiateVnf(vnf.creationKey, instance, nsd, vnf.vnfProfileId, linksOf(ctx), request(ctx), ctx, leavingFailuresOut)),
       );
       const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure && !leavingFailuresOut) throw failure.reason;
       return outcomes.map((outcome, index): NsVnfOutcome => {
         if (outcome.status === 'fulfilled') return outcome.value;
-        const profileId = nsd.vnfProfiles[index]?.profileId ?? '';
-        return { vnfProfileId: profileId, vnfInstanceId: derivedId(ctx.operationId, 'vnf', profileId), leftOut: true };
+        const { vnfProfileId = '', vnfInstanceId = '' } = planned[index] ?? {};
+        return { vnfProfileId, vnfInstanceId, leftOut: true };
       });
     };
     this.engine.define('INSTANTIATE', [
@@ -521,9 +525,7 @@ export class NsLifecycle {
         continue: async (ctx) => toJson(await instantiateVnfs(ctx, true)),
         compensate: async (ctx) => {
           const { nsd } = await context(ctx);
-          const outcomes = await Promise.allSettled(nsd.vnfProfiles.map((profile) => this.removeVnf(derivedId(ctx.operationId, 'vnf', profile.profileId))));
-          const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-          if (failure) throw failure.reason;
+          await everyOrFirstFailure(plannedVnfs(ctx, nsd).map((vnf) => this.removeVnf(vnf.vnfInstanceId)));
         },
       },
       {
@@ -550,6 +552,8 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const body = request(ctx);
+          const atLevel = scaleStatusAtLevel((await context(ctx)).nsd, body.nsInstantiationLevelId);
+          const scaleStatus = 'scaleStatus' in atLevel ? atLevel.scaleStatus : [];
           await this.changeInstance(ctx.resourceId, (instance) => ({
             ...instance,
             nsState: 'INSTANTIATED',
@@ -559,10 +563,11 @@ export class NsLifecycle {
             // VNFs left out by a continue stay members, not instantiated: the NS's terminate removes them too.
             vnfs: fromJson<NsVnfOutcome[]>(ctx.outputs['vnfs']).map(({ vnfProfileId, vnfInstanceId }) => ({ vnfProfileId, vnfInstanceId })),
             vnffgs: fromJson<NsVnffgRecord[]>(ctx.outputs['vnffgs']),
+            ...(scaleStatus.length > 0 ? { nsScaleStatus: scaleStatus } : {}),
           }));
         },
         compensate: async (ctx) => {
-          await this.changeInstance(ctx.resourceId, (instance) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
+          await this.changeInstance(ctx.resourceId, ({ nsScaleStatus: _scaleStatus, ...instance }) => ({ ...instance, nsState: 'NOT_INSTANTIATED', virtualLinks: [], saps: [], vnfs: [], vnffgs: [] }));
         },
       },
     ]);

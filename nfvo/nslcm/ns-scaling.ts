@@ -1,7 +1,9 @@
 /**
  * Scaling an NS by the NSD's scaling aspects (SOL 005 ScaleNsRequest, scaleType SCALE_NS): from the level each
- * aspect is at and the request (steps of one aspect, or levels of several), the levels the NS goes to and the
- * VNF instances each scaled profile gains or loses (VnfToLevelMapping gives its instances at every level).
+ * aspect is at and the request (steps of one aspect, levels of several, or an NS instantiation level), the
+ * levels the NS goes to and the VNF instances each scaled profile gains or loses (VnfToLevelMapping gives its
+ * instances at every level). Also the VNFs an instantiation at an NS instantiation level creates, and the
+ * aspects' levels that level amounts to.
  */
 import type { Nsd } from '../../descriptors/index.js';
 import { derivedId } from '../../platform/index.js';
@@ -57,7 +59,11 @@ export function targetScaleLevels(nsd: Nsd, instance: NsInstance, data: ScaleNsD
       levels.set(aspect.aspectId, from + steps);
     }
   }
-  if (toLevel?.nsInstantiationLevel !== undefined) violation('/scaleNsToLevelData/nsInstantiationLevel', 'scaling to an NS instantiation level is not carried out: give the aspects\' levels (nsScaleInfo)');
+  if (toLevel?.nsInstantiationLevel !== undefined) {
+    const atLevel = scaleStatusAtLevel(nsd, toLevel.nsInstantiationLevel);
+    if ('problem' in atLevel) violation('/scaleNsToLevelData/nsInstantiationLevel', atLevel.problem);
+    else for (const info of atLevel.scaleStatus) levels.set(info.nsScalingAspectId, Number(info.nsScaleLevelId));
+  }
   if (toLevel !== undefined && toLevel.nsScaleInfo === undefined && toLevel.nsInstantiationLevel === undefined) violation('/scaleNsToLevelData', 'scaleNsToLevelData needs nsScaleInfo');
   for (const [index, parameters] of (data?.additionalParamsForVnf ?? []).entries()) {
     if (!nsd.vnfProfiles.some((profile) => profile.profileId === parameters.vnfProfileId)) violation(`/additionalParamsForVnf/${index}/vnfProfileId`, `the NSD has no VNF profile ${parameters.vnfProfileId}`);
@@ -93,12 +99,64 @@ export function nsScalingPlan(operationId: string, nsd: Nsd, instance: NsInstanc
       const members = instance.vnfs.filter((vnf) => vnf.vnfProfileId === vnfProfileId);
       const wanted = instancesAtLevel[level] ?? members.length;
       for (let ordinal = members.length; ordinal < wanted; ordinal += 1) {
-        const creationKey = derivedId(operationId, 'ns-scale', vnfProfileId, String(ordinal));
-        added.push({ vnfProfileId, vnfInstanceId: derivedId(creationKey, 'vnf', vnfProfileId), creationKey });
+        added.push(createdVnf(operationId, vnfProfileId, ordinal));
       }
       removed.push(...members.slice(wanted).reverse());
     }
   }
   const scaleStatus = nsd.scalingAspects.map((aspect) => ({ nsScalingAspectId: aspect.aspectId, nsScaleLevelId: String(levels.get(aspect.aspectId) ?? 0) }));
   return { scaleStatus, added, removed };
+}
+
+/**
+ * A VNF an NS operation creates for a profile: the first of each profile an instantiation creates is keyed by
+ * the occurrence itself (its id derived from it and the profile), any other by a key of its own.
+ */
+function createdVnf(operationId: string, vnfProfileId: string, ordinal: number): AddedVnf {
+  const creationKey = ordinal === 0 ? operationId : derivedId(operationId, 'ns-scale', vnfProfileId, String(ordinal));
+  return { vnfProfileId, vnfInstanceId: derivedId(creationKey, 'vnf', vnfProfileId), creationKey };
+}
+
+/** The NSD's instantiation level of that id, its default one when no id is given; undefined when it has no such level. */
+function instantiationLevelOf(nsd: Nsd, levelId: string | undefined): Nsd['instantiationLevels'][number] | undefined {
+  return levelId === undefined ? (nsd.instantiationLevels.find((level) => level.isDefault) ?? nsd.instantiationLevels[0]) : nsd.instantiationLevels.find((level) => level.levelId === levelId);
+}
+
+/**
+ * How many VNF instances of each profile an instantiation creates: as the instantiation level says (the NSD's
+ * default level when none is asked for); a profile the level does not name, or any profile of an NSD without
+ * levels, gets its minimum (at least one).
+ */
+export function instancesAtLevel(nsd: Nsd, levelId: string | undefined): Map<string, number> {
+  const level = instantiationLevelOf(nsd, levelId);
+  return new Map(nsd.vnfProfiles.map((profile) => [profile.profileId, level?.vnfInstances[profile.profileId] ?? Math.max(1, profile.minInstances)]));
+}
+
+/** Every VNF an instantiation at the level creates, profile by profile in NSD order. */
+export function instantiationVnfs(operationId: string, nsd: Nsd, levelId: string | undefined): AddedVnf[] {
+  return [...instancesAtLevel(nsd, levelId)].flatMap(([vnfProfileId, count]) => Array.from({ length: count }, (_, ordinal) => createdVnf(operationId, vnfProfileId, ordinal)));
+}
+
+/**
+ * The level of each scaling aspect an NS at the instantiation level is at: for each aspect, the lowest of its
+ * levels at which every profile it scales has the level's number of instances. An instantiation level no aspect
+ * level matches (or that the NSD lacks) is a problem to refuse, so that later scaling starts from a known level.
+ */
+export function scaleStatusAtLevel(nsd: Nsd, levelId: string | undefined): { scaleStatus: NsScaleInfo[] } | { problem: string } {
+  if (levelId !== undefined && instantiationLevelOf(nsd, levelId) === undefined) {
+    return { problem: `the NSD has no NS instantiation level ${levelId} (it has ${nsd.instantiationLevels.map((level) => level.levelId).join(', ') || 'none'})` };
+  }
+  const counts = instancesAtLevel(nsd, levelId);
+  const scaleStatus: NsScaleInfo[] = [];
+  for (const aspect of nsd.scalingAspects) {
+    const level = Array.from({ length: aspect.maxScaleLevel + 1 }, (_, candidate) => candidate).find((candidate) =>
+      aspect.vnfInstances.every(({ vnfProfileId, instancesAtLevel: atLevel }) => atLevel[candidate] === counts.get(vnfProfileId)),
+    );
+    if (level === undefined) {
+      const given = aspect.vnfInstances.map(({ vnfProfileId }) => `${vnfProfileId} ${counts.get(vnfProfileId) ?? 0}`).join(', ');
+      return { problem: `NS instantiation level ${levelId ?? '(default)'} gives ${given} instance(s), which no level of scaling aspect ${aspect.aspectId} has` };
+    }
+    scaleStatus.push({ nsScalingAspectId: aspect.aspectId, nsScaleLevelId: String(level) });
+  }
+  return { scaleStatus };
 }

@@ -24,7 +24,7 @@ import { vnfInstanceView, type VnfInstance, type VnfManager } from '../../vnfm/i
 import type { NsdCatalogue } from '../nsd/catalogue.js';
 import { atLoadBalancedPositionsOnly } from './chains.js';
 import type { NsLifecycle } from './lifecycle.js';
-import { targetScaleLevels } from './ns-scaling.js';
+import { scaleStatusAtLevel, targetScaleLevels } from './ns-scaling.js';
 import { instantiationOf, nsLcmOperationState, nsLcmResourceChanges, type NsLcmNotifications } from './subscriptions/index.js';
 import {
   createNsRequestSchema,
@@ -341,6 +341,8 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
         const nsd = await lifecycle.nsdOf(instance);
         const violations: Array<{ pointer: string; message: string; in: 'body' }> = [];
         if (request.body.nsFlavourId !== nsd.flavourId) violations.push({ pointer: '/nsFlavourId', message: `the NSD has flavour ${nsd.flavourId} only`, in: 'body' });
+        const atLevel = scaleStatusAtLevel(nsd, request.body.nsInstantiationLevelId);
+        if ('problem' in atLevel) violations.push({ pointer: '/nsInstantiationLevelId', message: atLevel.problem, in: 'body' });
         for (const [index, sap] of (request.body.sapData ?? []).entries()) {
           if (!nsd.saps.some((candidate) => candidate.sapId === sap.sapdId)) violations.push({ pointer: `/sapData/${index}/sapdId`, message: `the NSD has no SAP ${sap.sapdId}`, in: 'body' });
         }

@@ -170,6 +170,10 @@ describe('the product reads the examples', () => {
     expect(nsd.virtualLinks.map((link) => link.virtualLinkId).sort()).toEqual(['mgmt_vl', 'service_vl']);
     // The NS scales its firewalls: one to three FW VNFs, over which the fw position spreads flows (lb).
     expect(nsd.scalingAspects).toEqual([{ aspectId: 'firewalls', name: 'firewalls', description: expect.any(String), maxScaleLevel: 2, vnfInstances: [{ vnfProfileId: 'fw', instancesAtLevel: [1, 2, 3] }] }]);
+    expect(nsd.instantiationLevels.map((level) => [level.levelId, level.isDefault, level.vnfInstances])).toEqual([
+      ['one_firewall', true, { fw: 1 }],
+      ['two_firewalls', false, { fw: 2 }],
+    ]);
     expect(nsd.vnffgs).toHaveLength(1);
     const nfp = nsd.vnffgs[0]?.nfps[0];
     expect(nsd.vnffgs[0]?.nfps).toHaveLength(1);

@@ -140,7 +140,8 @@ describe('SCALE_NS of the web-chain NS by its aspect firewalls', () => {
     expect((await lab.settled(`${NS_OCCS}/${String(failed.id)}`, 120_000)).operationState).toBe('ROLLED_BACK');
 
     expect(await firewalls()).toEqual(before.firewalls);
-    expect((await nsView()).nsScaleStatus).toBeUndefined();
+    // Instantiated at the default level: one FW, level 0 of the aspect, as before the scaling.
+    expect((await nsView()).nsScaleStatus).toEqual([{ nsScalingAspectId: 'firewalls', nsScaleLevelId: '0' }]);
     expect(await chainPorts()).toEqual(before.ports);
     expect((await ourDomains()).sort()).toEqual(before.domains);
     expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(before.claims);
@@ -286,3 +287,49 @@ describe('SCALE_NS of the web-chain NS by its aspect firewalls', () => {
     expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
   }, 180_000);
 });
+
+describe('NS instantiation levels', () => {
+  const create = async (name: string) => String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: name, nsDescription: '' })).json.id);
+
+  it('refuses an instantiation level the NSD lacks with a pointer, and starts nothing', async () => {
+    nsId = await create('ghost-level');
+    const occurrencesBefore = ((await lab.api.get(NS_OCCS)).json as unknown as Json[]).length;
+    const refused = await lab.api.post(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default', nsInstantiationLevelId: 'ten_firewalls' });
+    expect(refused.status).toBe(422);
+    expect(refused.json.violations).toEqual([expect.objectContaining({ pointer: '/nsInstantiationLevelId', message: expect.stringContaining('it has one_firewall, two_firewalls') })]);
+    expect(((await lab.api.get(NS_OCCS)).json as unknown as Json[]).length).toBe(occurrencesBefore);
+    expect((await nsView()).nsState).toBe('NOT_INSTANTIATED');
+    expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+  });
+
+  it('instantiates at two_firewalls: two FW VNFs the chain spreads over, at level 1 of the aspect; scaled to one_firewall, then terminated leaving nothing', async () => {
+    nsId = await create('two-firewalls');
+    const instantiated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default', nsInstantiationLevelId: 'two_firewalls' })}`, 120_000);
+    expect(instantiated.operationState).toBe('COMPLETED');
+    const ns = await nsView();
+    expect(ns.vnfInstance.map((vnf) => vnf.vnfProfileId).sort()).toEqual(['dpi', 'fw', 'fw', 'lb']);
+    expect(ns.nsScaleStatus).toEqual([{ nsScalingAspectId: 'firewalls', nsScaleLevelId: '1' }]);
+    expect((instantiated.resourceChanges as { affectedVnfs: Json[] }).affectedVnfs.filter((vnf) => vnf.vnfProfileId === 'fw')).toHaveLength(2);
+    expect(await ourDomains()).toHaveLength(5);
+    const fwPorts = await firewallDataPorts();
+    expect(fwPorts).toHaveLength(2);
+    expect(Object.keys(await chainPorts())[0]?.split(',').sort()).toEqual(fwPorts);
+    const fwOfports = (await Promise.all(fwPorts.map(ofportOfVimPort))).sort((a, b) => a - b);
+    await eventually(async () => ((await selectGroups()).some((buckets) => JSON.stringify(buckets) === JSON.stringify(fwOfports)) ? true : undefined), 20_000, 'a SELECT group over both FW ports');
+
+    const scaled = await scale({ scaleType: 'SCALE_NS', scaleNsData: { scaleNsToLevelData: { nsInstantiationLevel: 'one_firewall' } } });
+    expect(scaled.operationState).toBe('COMPLETED');
+    expect(await firewalls()).toHaveLength(1);
+    expect((await nsView()).nsScaleStatus).toEqual([{ nsScalingAspectId: 'firewalls', nsScaleLevelId: '0' }]);
+    expect(await ourDomains()).toHaveLength(4);
+    await eventually(async () => ((await selectGroups()).length === 0 ? true : undefined), 20_000, 'the SELECT group to go');
+
+    const terminated = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/terminate`, {})}`, 120_000);
+    expect(terminated.operationState).toBe('COMPLETED');
+    expect(await ourDomains()).toEqual([]);
+    expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
+    expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
+    expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+  }, 240_000);
+});
+
