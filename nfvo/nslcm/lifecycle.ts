@@ -192,9 +192,14 @@ export class NsLifecycle {
   /** A VNF instance of the VNFM as it is now (chain specs are built from its VNFCs' ports). */
   private readonly vnfInstance = async (vnfInstanceId: string): Promise<VnfInstance | undefined> => (await this.options.vnfm().instances.instances.get(vnfInstanceId))?.value;
 
-  /** Steers the NS's chains over the ports the given VNFs have now; answers the chains' records. */
-  private async steerChainsOver(instance: NsInstance, vnfs: readonly NsVnfRecord[]): Promise<NsVnffgRecord[]> {
-    const records = await chainsOver(this.vnfInstance, instance, await this.nsdOf(instance), vnfs);
+  /** Steers the NS's chains over the ports the given VNFs have now, but those of `leavingVnfcs`; answers the chains' records. */
+  private async steerChainsOver(instance: NsInstance, vnfs: readonly NsVnfRecord[], leavingVnfcs: ReadonlySet<string> = new Set()): Promise<NsVnffgRecord[]> {
+    const remaining = async (vnfInstanceId: string): Promise<VnfInstance | undefined> => {
+      const vnf = await this.vnfInstance(vnfInstanceId);
+      const info = vnf?.instantiatedVnfInfo;
+      return vnf && info ? { ...vnf, instantiatedVnfInfo: { ...info, vnfcs: info.vnfcs.filter((vnfc) => !leavingVnfcs.has(vnfc.id)) } } : vnf;
+    };
+    const records = await chainsOver(remaining, instance, await this.nsdOf(instance), vnfs);
     for (const record of records) await this.options.chains().ensure(record.portChainId, record.spec);
     return records;
   }
@@ -792,7 +797,14 @@ export class NsLifecycle {
           const instance = await this.instanceOf(ctx.resourceId);
           if (body.scaleType !== 'SCALE_NS') {
             const scaled = instance.vnfs.filter((vnf) => (body.scaleVnfData ?? []).some((item) => item.vnfInstanceId === vnf.vnfInstanceId));
-            return toJson({ scaleStatus: instance.nsScaleStatus ?? [], added: [], removed: [], scaled } satisfies NsScalingPlan);
+            // The VNFCs the VNFM will remove (scale-in), which the chains must stop steering to first.
+            const { instances, lifecycle } = this.options.vnfm();
+            const leavingVnfcs: string[] = [];
+            for (const item of scaleItems(ctx).filter((candidate) => candidate.scaleVnfType === 'SCALE_IN')) {
+              const vnf = (await instances.instances.get(item.vnfInstanceId))?.value;
+              if (vnf) leavingVnfcs.push(...(await lifecycle.vnfcsRemovedBy(vnf, scaleBody(item, false))).map((vnfc) => vnfc.id));
+            }
+            return toJson({ scaleStatus: instance.nsScaleStatus ?? [], added: [], removed: [], scaled, leavingVnfcs } satisfies NsScalingPlan);
           }
           const nsd = await this.nsdOf(instance);
           const target = targetScaleLevels(nsd, instance, body.scaleNsData);
@@ -806,9 +818,10 @@ export class NsLifecycle {
         onRestart: 'resume',
         run: async (ctx) => {
           const plan = planOf(ctx);
-          if (plan.removed.length === 0) return;
+          const leavingVnfcs = new Set(plan.leavingVnfcs ?? []);
+          if (plan.removed.length === 0 && leavingVnfcs.size === 0) return;
           const instance = await this.instanceOf(ctx.resourceId);
-          await this.steerChainsOver(instance, vnfsAfter(instance, { ...plan, added: [] }));
+          await this.steerChainsOver(instance, vnfsAfter(instance, { ...plan, added: [] }), leavingVnfcs);
         },
         compensate: restoreChains,
       },

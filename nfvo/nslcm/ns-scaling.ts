@@ -28,6 +28,8 @@ export interface NsScalingPlan {
   removed: NsVnfRecord[];
   /** SCALE_VNF: the VNFs scaled by their own aspects. */
   scaled?: NsVnfRecord[];
+  /** SCALE_VNF: the VNFCs the VNFM removes from them (scale-in), left out of the chains before they go. */
+  leavingVnfcs?: string[];
 }
 
 /** The level each aspect of the NSD is at: 0 for one the NS was never scaled by. */

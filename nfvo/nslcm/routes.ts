@@ -401,9 +401,10 @@ export function nsLifecycleRoutes({ instances, nsds, lifecycle, vnfm, notificati
           if (!item.scaleByStepData) violations.push({ pointer: `${pointer}/scaleByStepData`, message: 'scaling by steps needs scaleByStepData', in: 'body' });
           const record = (await vnfm().instances.instances.get(vnf.vnfInstanceId))?.value;
           const inChain = record?.instantiatedVnfInfo?.vnfcs.some((vnfc) => vnfc.ports.some((port) => chained.has(port.portId)));
-          // A scaling out at load-balanced positions only adds instances to spread over; others change what the chain needs.
-          if (inChain && !(item.scaleVnfType === 'SCALE_OUT' && atLoadBalancedPositionsOnly(nsd, vnf.vnfProfileId))) {
-            violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF ${vnf.vnfProfileId} is a position of a forwarding graph: only a SCALE_OUT at load-balanced (lb) positions updates its chain; remove the graph (REMOVE_VNFFG) before scaling it otherwise`, in: 'body' });
+          // At load-balanced positions scaling changes the instances flows are spread over; a primary|backup pair
+          // (ff) or a single instance is two VNFCs or one of a VNF, which scaling would change the roles of.
+          if (inChain && !atLoadBalancedPositionsOnly(nsd, vnf.vnfProfileId)) {
+            violations.push({ pointer: `${pointer}/vnfInstanceId`, message: `VNF ${vnf.vnfProfileId} is a position of a forwarding graph that is not load-balanced (lb): remove the graph (REMOVE_VNFFG) before scaling it`, in: 'body' });
           }
         }
         if (violations.length > 0) throw new ProblemError(422, `The scaling cannot be applied to NS instance ${instance.id}.`, { violations });

@@ -158,8 +158,42 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     const lbScale = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: lbId, scaleVnfType: 'SCALE_OUT', scaleByStepData: { aspectId: 'lb_capacity' } }] });
     expect(lbScale.status).toBe(422);
     expect(lbScale.json.violations).toEqual([expect.objectContaining({ pointer: '/scaleVnfData/0/vnfInstanceId' })]);
-    const fwScaleIn = await lab.api.post(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_IN', scaleByStepData: { aspectId: 'fw_capacity' } }] });
-    expect(fwScaleIn.status).toBe(422);
+
+    // Scale-in of the FW: the chain stops steering to the VNFC that goes before the VNFM stops it (seen on the
+    // switch at the moment its domain is stopped), then that VNFC's domain, claim and ports go.
+    type VnfcView = { id: string; metadata: { name: string }; vnfcCpInfo: Array<{ vnfLinkPortId: string }> };
+    const fwVnfcs = async () => ((await lab.api.get(`/vnflcm/v1/vnf_instances/${fwId}`)).json.instantiatedVnfInfo as { vnfcResourceInfo: VnfcView[] }).vnfcResourceInfo;
+    const [, addedFwVnfc] = await fwVnfcs();
+    const claimsBeforeScaleIn = (await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).length;
+    const driver = await lab.computeDriver();
+    const stop = driver.stop.bind(driver);
+    let atStop: { fwEntry: string; selectGroups: number } | undefined;
+    driver.stop = async (ref, options) => {
+      if (atStop === undefined) {
+        const chain = (await lab.api.get(`/v2.0/ts/port_chains/${currentChainId}`)).json.port_chain as { ports: Record<string, string[]> };
+        atStop = { fwEntry: Object.keys(chain.ports)[0] ?? '', selectGroups: (await lab.switchDump()).groups.filter((group) => group.includes('type=select')).length };
+      }
+      return stop(ref, options);
+    };
+    let fwScaledIn: Json;
+    try {
+      fwScaledIn = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/scale`, { scaleType: 'SCALE_VNF', scaleVnfData: [{ vnfInstanceId: fwId, scaleVnfType: 'SCALE_IN', scaleByStepData: { aspectId: 'fw_capacity' } }] })}`);
+    } finally {
+      driver.stop = stop;
+    }
+    expect(fwScaledIn.operationState).toBe('COMPLETED');
+    const [remainingFwVnfc, ...moreFwVnfcs] = await fwVnfcs();
+    expect(moreFwVnfcs).toEqual([]);
+    expect(remainingFwVnfc?.id).not.toBe(addedFwVnfc?.id);
+    expect(atStop?.selectGroups).toBe(0);
+    expect(remainingFwVnfc?.vnfcCpInfo.map((cp) => cp.vnfLinkPortId)).toContain(atStop?.fwEntry);
+    expect(await ourDomains()).not.toContain(addedFwVnfc?.metadata.name);
+    expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(claimsBeforeScaleIn - 1);
+    const portsAfterScaleIn = ((await lab.api.get('/v2.0/ports')).json.ports as Array<{ id: string }>).map((port) => port.id);
+    for (const cp of addedFwVnfc?.vnfcCpInfo ?? []) {
+      expect(portsAfterScaleIn).not.toContain(cp.vnfLinkPortId);
+      expect((await lab.ovs.vsctl('--bare', '--columns=name', 'find', 'Interface', `external_ids:iface-id=${cp.vnfLinkPortId}`)).trim()).toBe('');
+    }
 
     const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
     const termination = await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000);

@@ -281,6 +281,15 @@ export class VnfLifecycle {
     return outcome;
   }
 
+  /**
+   * The VNFCs a SCALE request would remove from the instance as it is (the most recently added of their VDU
+   * first), or 422 as `scaleTargetOf`: what an NS steering to the VNF stops steering to before it scales in.
+   */
+  async vnfcsRemovedBy(instance: VnfInstance, request: ScaleVnfRequest): Promise<VnfcRecord[]> {
+    const { target } = await this.scaleTargetOf('SCALE', instance, request);
+    return scaleChanges('', instance.instantiatedVnfInfo?.vnfcs ?? [], target.counts).remove;
+  }
+
   /** The VNFCs a heal request names (all when none): 422 with a pointer for an id the instance has no VNFC of. */
   healedVnfcs(instance: VnfInstance, request: HealVnfRequest): VnfcRecord[] {
     const info = VnfLifecycle.infoOf(instance);
