@@ -2,7 +2,9 @@
  * The orchestrator killed (SIGKILL, in a child process) after each step of an NS instantiation in turn, and
  * in the middle of the VNFs' own instantiations: on restart the operation is taken over and resumed (every
  * step says `resume`), it completes, and terminating the NS then leaves nothing behind, checked against the
- * store, the VIM's claims and the switch (ports, flows, groups).
+ * store, the VIM's claims and the switch (ports, flows, groups). The same for the steps of a termination, and
+ * of a scaling of the NS's `firewalls` aspect out and in (inside the FW VNF's own instantiation or termination
+ * too): resumed, it ends with exactly the FWs of the target level, in the chain.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
 import { eventually, type Json } from './support/api.js';
-import { expectNothingLeft } from './support/ns-checks.js';
+import { expectNothingLeft, vnfcDomains } from './support/ns-checks.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'support', 'product-worker.ts');
 const NSD_ID = 'ebf4175f-5b60-4390-93d7-2e81239dc074';
@@ -40,7 +42,7 @@ afterAll(async () => {
 });
 
 /** Runs the product in a child until it kills itself at `killAt` of the task. */
-async function runUntilKilled(killAt: string, nsInstanceId: string, task: 'instantiate' | 'terminate' = 'instantiate'): Promise<void> {
+async function runUntilKilled(killAt: string, nsInstanceId: string, task: 'instantiate' | 'terminate' | 'scale-out' | 'scale-in' = 'instantiate'): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, killAt, nsInstanceId, task], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -122,3 +124,65 @@ describe('NS terminate survives the orchestrator being killed', () => {
     }, 180_000);
   }
 });
+
+describe('NS scaling survives the orchestrator being killed', () => {
+  const cases: Array<[task: 'scale-out' | 'scale-in', killAt: string]> = [
+    ['scale-out', 'ns:plan'],
+    ['scale-out', 'vnf:vnfcs'],
+    ['scale-out', 'ns:vnfs'],
+    ['scale-out', 'ns:vnffgs'],
+    ['scale-in', 'ns:narrow-chains'],
+    ['scale-in', 'vnf:stop'],
+    ['scale-in', 'ns:vnfs'],
+  ];
+  for (const [task, killAt] of cases) {
+    it(`resumes a ${task} after a SIGKILL at ${killAt}: exactly the FWs of the level, in the chain; terminate leaves nothing`, async () => {
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      const baselineNetworks = ((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length;
+      const nsId = String((await lab.api.post(NS, { nsdId: NSD_ID, nsName: `crash-${task}-${killAt}`, nsDescription: '' })).json.id);
+      // Scaled in from two FWs (instantiated at the level with two), out from one.
+      const level = task === 'scale-in' ? { nsInstantiationLevelId: 'two_firewalls' } : {};
+      const instantiation = await lab.task(`${NS}/${nsId}/instantiate`, { nsFlavourId: 'default', ...level });
+      expect((await lab.settled(`${NS_OCCS}/${instantiation}`, 120_000)).operationState).toBe('COMPLETED');
+      const domainsBefore = (await vnfcDomains(lab)).map((domain) => domain.name);
+      await lab.stopKeepingData();
+      lab = undefined;
+
+      await runUntilKilled(killAt, nsId, task);
+
+      lab = await LifecycleLab.start({ ovs, dataDir, env: FAST_LEASE });
+      const occurrences = (await lab.api.get(`${NS_OCCS}?filter=(eq,nsInstanceId,${nsId});(eq,lcmOperationType,SCALE)`)).json as unknown as Json[];
+      expect(occurrences).toHaveLength(1);
+      const occurrenceId = String(occurrences[0]?.id);
+      const resumed = await lab.settled(`${NS_OCCS}/${occurrenceId}`, 120_000);
+      if (resumed.operationState !== 'COMPLETED') throw new Error(`not resumed: ${JSON.stringify((await lab.api.get(`${NS_OCCS}/${occurrenceId}`)).json.error)}`);
+      const firewalls = task === 'scale-out' ? 2 : 1;
+      const ns = (await lab.api.get(`${NS}/${nsId}`)).json as Json & { vnfInstance: Array<{ vnfProfileId: string }>; vnffgInfo: Array<{ nfpInfo: Array<{ portChainId: string }> }> };
+      expect(ns.nsScaleStatus).toEqual([{ nsScalingAspectId: 'firewalls', nsScaleLevelId: String(firewalls - 1) }]);
+      expect(ns.vnfInstance.filter((vnf) => vnf.vnfProfileId === 'fw')).toHaveLength(firewalls);
+      // Nothing done twice: the VNFs and claims of the NS at that level (FW, DPI, LB with two VNFCs, and the FWs).
+      expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(2 + firewalls);
+      expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toHaveLength(3 + firewalls);
+      const chainId = ns.vnffgInfo[0]?.nfpInfo[0]?.portChainId ?? '';
+      const chain = (await lab.api.get(`/v2.0/ts/port_chains/${chainId}`)).json.port_chain as { ports: Record<string, string[]> };
+      expect((Object.keys(chain.ports)[0] ?? '').split(',')).toHaveLength(firewalls);
+
+      const terminationId = await lab.task(`${NS}/${nsId}/terminate`, {});
+      expect((await lab.settled(`${NS_OCCS}/${terminationId}`, 120_000)).operationState).toBe('COMPLETED');
+      // libvirt's test driver keeps its domains per process: a FW the child removed (its own view was empty) can
+      // still be listed here, as this process defined it before. Only such a domain may be left, and it goes.
+      const driver = await lab.computeDriver();
+      for (const domain of await driver.list()) {
+        if (!domain.name.startsWith('vnf-')) continue;
+        expect(task === 'scale-in' && domainsBefore.includes(domain.name) && domain.name.includes('-fw-')).toBe(true);
+        await driver.destroy({ name: domain.name, uuid: domain.uuid }).catch(() => undefined);
+        await driver.undefine({ name: domain.name, uuid: domain.uuid });
+      }
+      await expectNothingLeft(lab, baselineNetworks);
+      expect((await lab.api.delete(`${NS}/${nsId}`)).status).toBe(204);
+      await lab.stopKeepingData();
+      lab = undefined;
+    }, 180_000);
+  }
+});
+

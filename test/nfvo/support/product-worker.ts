@@ -1,7 +1,8 @@
 /**
  * The whole product in a child process, killed with SIGKILL at a chosen point of an NS instantiation (or, with
- * a third argument `terminate`, of its termination), for the crash tests. Run with
- * `node --import tsx product-worker.ts <scope>:<step> <nsInstanceId> [instantiate|terminate]`: `ns:<step>`
+ * a third argument, of its termination, or of a scaling of its `firewalls` aspect by one step out or in), for
+ * the crash tests. Run with
+ * `node --import tsx product-worker.ts <scope>:<step> <nsInstanceId> [instantiate|terminate|scale-out|scale-in]`: `ns:<step>`
  * dies once that step of the NS operation is done; `vnf:<step>` once that step of the first VNF operation to
  * reach it is done (the other VNFs are then mid-way). The environment (NFV_DATA_DIR and the rest) comes from
  * the parent. Exits 3 if it never dies.
@@ -22,18 +23,30 @@ const engine =
 engine.on('changed', (operation: Operation) => {
   if (operation.steps.find((candidate) => candidate.name === step)?.status === 'done') process.kill(process.pid, 'SIGKILL');
 });
-const body =
-  task === 'terminate'
-    ? {}
-    : {
-        nsFlavourId: 'default',
-        sapData: ['ext', 'web'].map((sapdId, index) => ({
-          sapdId,
-          sapName: sapdId,
-          sapProtocolData: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { ipAddresses: [{ type: 'IPV4', fixedAddresses: [`198.18.41.${index + 1}`] }] } }],
-        })),
-      };
-const answer = await fetch(`${product.url}/nslcm/v1/ns_instances/${nsInstanceId}/${task}`, {
+const scaling = (scalingDirection: 'SCALE_OUT' | 'SCALE_IN') => ({ scaleType: 'SCALE_NS', scaleNsData: { scaleNsByStepsData: { scalingDirection, aspectId: 'firewalls', numberOfSteps: 1 } } });
+const requests: Record<string, { path: string; body: object }> = {
+  instantiate: {
+    path: 'instantiate',
+    body: {
+      nsFlavourId: 'default',
+      sapData: ['ext', 'web'].map((sapdId, index) => ({
+        sapdId,
+        sapName: sapdId,
+        sapProtocolData: [{ layerProtocol: 'IP_OVER_ETHERNET', ipOverEthernet: { ipAddresses: [{ type: 'IPV4', fixedAddresses: [`198.18.41.${index + 1}`] }] } }],
+      })),
+    },
+  },
+  terminate: { path: 'terminate', body: {} },
+  'scale-out': { path: 'scale', body: scaling('SCALE_OUT') },
+  'scale-in': { path: 'scale', body: scaling('SCALE_IN') },
+};
+const request = requests[task];
+if (request === undefined) {
+  process.stderr.write(`unknown task ${task}\n`);
+  process.exit(2);
+}
+const { path, body } = request;
+const answer = await fetch(`${product.url}/nslcm/v1/ns_instances/${nsInstanceId}/${path}`, {
   method: 'POST',
   headers: { Authorization: `Bearer ${TEST_TOKEN}`, 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
