@@ -6,11 +6,9 @@
  * of a scaling of the NS's `firewalls` aspect out and in (inside the FW VNF's own instantiation or termination
  * too): resumed, it ends with exactly the FWs of the target level, in the chain.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { exited } from '../support/child.js';
+import { runProductUntilKilled } from '../support/child.js';
 import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
@@ -43,23 +41,7 @@ afterAll(async () => {
 
 /** Runs the product in a child until it kills itself at `killAt` of the task. */
 async function runUntilKilled(killAt: string, nsInstanceId: string, task: 'instantiate' | 'terminate' | 'scale-out' | 'scale-in' = 'instantiate'): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, killAt, nsInstanceId, task], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      ...FAST_LEASE,
-      NFV_DATA_DIR: dataDir,
-      NFV_OPENFLOW_LISTEN: `unix:${path.join(ovs.dir, `child-${randomBytes(3).toString('hex')}.sock`)}`,
-      NFV_OVS_DATAPATH_TYPE: 'netdev',
-      NFV_SFC_AUDIT_INTERVAL: '0.5',
-      NFV_SFC_HOST_REFRESH_INTERVAL: '0.5',
-      NFV_LOG_LEVEL: 'silent',
-    },
-  });
-  let errors = '';
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const code = await exited(child);
-  if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed at ${killAt}: ${errors}`);
+  await runProductUntilKilled({ args: [WORKER, killAt, nsInstanceId, task], switchDir: ovs.dir, dataDir, env: FAST_LEASE, what: `at ${killAt}` });
 }
 
 describe('NS instantiate survives the orchestrator being killed', () => {

@@ -7,11 +7,9 @@
  * was, bad requests refused with pointers before anything starts; and the orchestrator killed after a step of
  * either operation, the operation resumed by the restarted one, with nothing done twice or left behind.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { exited } from '../support/child.js';
+import { runProductUntilKilled } from '../support/child.js';
 import { DEFAULT_INVENTORY, VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
@@ -542,27 +540,14 @@ describe('change_flavour and change_ext_conn survive the orchestrator being kill
   }
 
   async function runUntilKilled(step: string, task: string, body: Json): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CRASH_WORKER], {
+    await runProductUntilKilled({
+      args: ['--input-type=module', '-e', CRASH_WORKER],
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...FAST_LEASE,
-        NFV_DATA_DIR: dataDir,
-        NFV_OPENFLOW_LISTEN: `unix:${path.join(ovs.dir, `child-${randomBytes(3).toString('hex')}.sock`)}`,
-        NFV_OVS_DATAPATH_TYPE: 'netdev',
-        NFV_SFC_AUDIT_INTERVAL: '0.5',
-        NFV_SFC_HOST_REFRESH_INTERVAL: '0.5',
-        NFV_LOG_LEVEL: 'silent',
-        CRASH_STEP: step,
-        CRASH_TASK: task,
-        CRASH_BODY: JSON.stringify(body),
-      },
+      switchDir: ovs.dir,
+      dataDir,
+      env: { ...FAST_LEASE, CRASH_STEP: step, CRASH_TASK: task, CRASH_BODY: JSON.stringify(body) },
+      what: `after ${step}`,
     });
-    let errors = '';
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const code = await exited(child);
-    if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed after ${step}: ${errors}`);
   }
 
   /** The VIM ports the switch has an interface for (by iface-id). */

@@ -1,0 +1,1 @@
+export { ImageStore, isLocalCompute, type SoftwareImageSource } from './image-store.js';
