@@ -372,17 +372,22 @@ export class NsLifecycle {
     const operations = await lifecycle.engine.list({ resourceId: vnf.id });
     const unfinished = operations.find((operation) => operation.state === 'PROCESSING' || operation.state === 'ROLLING_BACK');
     if (unfinished) await lifecycle.waitFor(unfinished.id, VNF_OPERATION_TIMEOUT_MS);
-    const failed = (await lifecycle.engine.list({ resourceId: vnf.id })).find((operation) => operation.state === 'FAILED_TEMP');
-    if (failed) {
-      const rolledBack = await lifecycle.waitFor((await lifecycle.engine.rollback(failed.id)).id, VNF_OPERATION_TIMEOUT_MS);
-      if (rolledBack.state !== 'ROLLED_BACK') throw new ProblemError(rolledBack.error?.status ?? 500, `VNF ${vnf.id}: rollback of ${failed.kind} ended ${rolledBack.state}: ${rolledBack.error?.detail ?? ''}`);
-    }
+    await this.rollBackFailedVnfOperation(vnf.id);
     const current = (await instances.instances.get(vnf.id))?.value;
     if (current?.instantiationState === 'INSTANTIATED') {
       const terminated = await lifecycle.waitFor((await lifecycle.start('TERMINATE', current, { terminationType: 'FORCEFUL' })).id, VNF_OPERATION_TIMEOUT_MS);
       if (terminated.state !== 'COMPLETED') throw new ProblemError(terminated.error?.status ?? 500, `VNF ${vnf.id} did not terminate: ${terminated.error?.detail ?? terminated.state}`);
     }
     await instances.delete(vnf.id);
+  }
+
+  /** Rolls back the VNF's operation left FAILED_TEMP (of that kind, when given), if there is one; throws unless it ends ROLLED_BACK. */
+  private async rollBackFailedVnfOperation(vnfInstanceId: string, kind?: VnfLcmOperationType): Promise<void> {
+    const { lifecycle } = this.options.vnfm();
+    const failed = (await lifecycle.engine.list({ resourceId: vnfInstanceId })).find((operation) => operation.state === 'FAILED_TEMP' && (kind === undefined || operation.kind === kind));
+    if (!failed) return;
+    const rolledBack = await lifecycle.waitFor((await lifecycle.engine.rollback(failed.id)).id, VNF_OPERATION_TIMEOUT_MS);
+    if (rolledBack.state !== 'ROLLED_BACK') throw new ProblemError(rolledBack.error?.status ?? 500, `VNF ${vnfInstanceId}: rollback of ${failed.kind} ended ${rolledBack.state}: ${rolledBack.error?.detail ?? ''}`);
   }
 
   /** What bringing the NS's VNFs back after a termination takes: each VNF instance's facts and the request it was instantiated with. */
@@ -765,7 +770,8 @@ export class NsLifecycle {
    * scale status of the NS). Rollback removes the added VNFs (or scales the VNFs back), brings the removed ones
    * back under their ids, and steers the chains over the NS's VNFs again.
    *
-   * HEAL (healVnfData: each VNF's VNFCs recreated through the VNFM). One step, `vnfs`.
+   * HEAL (healVnfData: each VNF's VNFCs recreated through the VNFM). One step, `vnfs`; rollback rolls back the
+ * heals of the VNFs that failed.
    */
   private defineScaleAndHeal(): void {
     type Ctx = StepContext;
@@ -875,6 +881,12 @@ export class NsLifecycle {
         run: async (ctx) => {
           const items = (fromJson<NsInput>(ctx.input).request as unknown as HealNsRequest).healVnfData ?? [];
           await this.runOnVnfs(items, 'HEAL', (item): HealVnfRequest => ({ ...(item.cause ? { cause: item.cause } : {}), ...(item.additionalParams ? { additionalParams: item.additionalParams } : {}) }), ctx.signal);
+        },
+        // A VNF whose heal failed has it rolled back (its VNFCs as they were, on their reservations and ports); a
+        // VNF healed is left so: its VNFCs were created again from their specs, there is nothing to undo.
+        compensate: async (ctx) => {
+          const items = (fromJson<NsInput>(ctx.input).request as unknown as HealNsRequest).healVnfData ?? [];
+          await everyOrFirstFailure(items.map((item) => this.rollBackFailedVnfOperation(item.vnfInstanceId, 'HEAL')));
         },
       },
     ]);

@@ -121,6 +121,27 @@ describe('web-chain NS on libvirt test-driver hosts', () => {
     expect(healed.operationState).toBe('COMPLETED');
     expect(await dpiState()).toBe('running');
 
+    // A heal the host fails (it refuses to start the DPI's domain again): FAILED_TEMP; the NS rollback rolls the
+    // VNF's heal back, and the DPI runs as before.
+    const healDriver = await lab.computeDriver();
+    const start = healDriver.start.bind(healDriver);
+    healDriver.start = async () => {
+      throw new Error('the host refuses to start domains');
+    };
+    let failedHeal: Json;
+    try {
+      failedHeal = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/heal`, { healVnfData: [{ vnfInstanceId: dpi.id }] })}`);
+    } finally {
+      healDriver.start = start;
+    }
+    expect(failedHeal.operationState).toBe('FAILED_TEMP');
+    expect(String((failedHeal.error as Json).detail)).toContain('the host refuses to start domains');
+    expect((await lab.api.post(`${NS_OCCS}/${String(failedHeal.id)}/rollback`, {})).status).toBe(202);
+    expect((await lab.settled(`${NS_OCCS}/${String(failedHeal.id)}`)).operationState).toBe('ROLLED_BACK');
+    const dpiHeals = (await lab.api.get(`/vnflcm/v1/vnf_lcm_op_occs?filter=${encodeURIComponent(`(eq,vnfInstanceId,${String(dpi.id)});(eq,operation,HEAL)`)}`)).json as unknown as Json[];
+    expect(dpiHeals.map((occurrence) => occurrence.operationState).sort()).toEqual(['COMPLETED', 'ROLLED_BACK']);
+    expect(await dpiState()).toBe('running');
+
     // REMOVE_VNF: the DPI terminated and deleted; ADD_VNF: a DPI instantiated on its own joins the NS (and goes with it).
     const removal2 = await lab.settled(`${NS_OCCS}/${await lab.task(`${NS}/${nsId}/update`, { updateType: 'REMOVE_VNF', removeVnfInstanceId: [dpi.id] })}`);
     expect(removal2.operationState).toBe('COMPLETED');
