@@ -1,1 +1,0 @@
-export { ImageStore, isLocalCompute, type SoftwareImageSource } from './image-store.js';
