@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { LibvirtDriver } from '../../vim/index.js';
 
 /** The exit code of a child process (null when a signal ended it). */
 export function exited(child: ChildProcess): Promise<number | null> {
@@ -43,4 +44,22 @@ export async function runProductUntilKilled(options: { args: readonly string[]; 
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const code = await exited(child);
   if (child.signalCode !== 'SIGKILL') throw new Error(`the product exited ${code} instead of being killed ${options.what}: ${errors}`);
+}
+
+/**
+ * libvirt's test driver keeps its domains per process: the VNFC domains this process defined and a killed
+ * child removed are still listed here. Crash tests forget them once they have checked the store, the VIM and
+ * the switch, so that no later case or test file run by this worker sees them.
+ */
+export async function forgetTestDriverDomains(): Promise<void> {
+  const driver = await LibvirtDriver.open({ uri: 'test:///default' });
+  try {
+    for (const domain of await driver.list()) {
+      if (!domain.name.startsWith('vnf-')) continue;
+      await driver.destroy(domain).catch(() => undefined);
+      await driver.undefine(domain).catch(() => undefined);
+    }
+  } finally {
+    await driver.close();
+  }
 }

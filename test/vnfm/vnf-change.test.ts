@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runProductUntilKilled } from '../support/child.js';
+import { forgetTestDriverDomains, runProductUntilKilled } from '../support/child.js';
 import { DEFAULT_INVENTORY, VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
@@ -524,6 +524,7 @@ describe('change_flavour and change_ext_conn survive the orchestrator being kill
   }, 120_000);
 
   afterAll(async () => {
+    await forgetTestDriverDomains();
     await crashLab?.stop();
     if (!crashLab && dataDir) removeTempDir(dataDir);
     await ovs?.stop();

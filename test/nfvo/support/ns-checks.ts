@@ -23,14 +23,18 @@ export async function webChainFlows(lab: LifecycleLab): Promise<string[]> {
   return (await lab.switchDump()).flows.filter((flow) => /tp_dst=(80|443)\b/.test(flow));
 }
 
-/** Nothing of any NS is left: claims, ports, networks (beyond `networksBefore`), chains, VNF instances, domains, chain flows, groups, tap ports. */
-export async function expectNothingLeft(lab: LifecycleLab, networksBefore: number): Promise<void> {
+/**
+ * Nothing of any NS is left: claims, ports, networks (beyond `networksBefore`), chains, VNF instances, domains,
+ * chain flows, groups, tap ports. `domains: false` where another process did part of the work: libvirt's test
+ * driver keeps its domains per process, so what a killed child removed can still be listed here.
+ */
+export async function expectNothingLeft(lab: LifecycleLab, networksBefore: number, { domains = true }: { domains?: boolean } = {}): Promise<void> {
   expect(await lab.vim.scheduler.claimsOf({ hostId: lab.hostId })).toEqual([]);
   expect(((await lab.api.get('/v2.0/ports')).json.ports as Json[]).length).toBe(0);
   expect(((await lab.api.get('/v2.0/networks')).json.networks as Json[]).length).toBe(networksBefore);
   expect(((await lab.api.get('/v2.0/ts/port_chains')).json.port_chains as Json[]).length).toBe(0);
   expect(((await lab.api.get('/vnflcm/v1/vnf_instances')).json as unknown as Json[]).length).toBe(0);
-  expect(await vnfcDomains(lab)).toEqual([]);
+  if (domains) expect(await vnfcDomains(lab)).toEqual([]);
   const dump = await eventually(async () => {
     const current = await lab.switchDump();
     return current.groups.length === 0 && !current.flows.some((flow) => /tp_dst=(80|443)\b/.test(flow)) ? current : undefined;
