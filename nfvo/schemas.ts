@@ -1,7 +1,6 @@
 /** JSON schemas shared by the NFVO's APIs (SOL 013 common data types). */
 
-/** SOL 013 KeyValuePairs: any JSON object. */
-export const keyValuePairsSchema = { type: 'object', additionalProperties: true } as const;
+export { keyValuePairsSchema } from '../platform/index.js';
 
 export const operationalStateSchema = { type: 'string', enum: ['ENABLED', 'DISABLED'] } as const;
 

@@ -94,4 +94,5 @@ export {
 export * from './operations/index.js';
 export { derivedId } from './ids.js';
 export { mergePatch } from './sol013/merge-patch.js';
+export { keyValuePairsSchema } from './sol013/schemas.js';
 export { changeStored } from './store/changes.js';

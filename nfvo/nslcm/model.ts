@@ -1,5 +1,5 @@
 /** SOL 005 NS lifecycle: the NS instance as stored, its requests, and its API representation. */
-import type { CollectionSpec, Entity } from '../../platform/index.js';
+import { keyValuePairsSchema, type CollectionSpec, type Entity } from '../../platform/index.js';
 import type { SteeredChainSpec } from '../../sfc/index.js';
 
 export interface NsVnfRecord {
@@ -88,7 +88,6 @@ export interface InstantiateNsRequest {
   localizationLanguage?: string;
 }
 
-const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
 
 export interface OperateVnfData {
@@ -262,7 +261,7 @@ export const scaleNsRequestSchema = {
           scaleByStepData: {
             type: 'object',
             required: ['aspectId'],
-            properties: { aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairs },
+            properties: { aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairsSchema },
           },
         },
       },
@@ -273,7 +272,7 @@ export const scaleNsRequestSchema = {
         scaleNsByStepsData: {
           type: 'object',
           required: ['scalingDirection', 'aspectId'],
-          properties: { scalingDirection: { enum: ['SCALE_OUT', 'SCALE_IN'] }, aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairs },
+          properties: { scalingDirection: { enum: ['SCALE_OUT', 'SCALE_IN'] }, aspectId: identifier, numberOfSteps: { type: 'integer', minimum: 1, maximum: 100 }, additionalParams: keyValuePairsSchema },
         },
         scaleNsToLevelData: {
           type: 'object',
@@ -282,7 +281,7 @@ export const scaleNsRequestSchema = {
             nsScaleInfo: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'object', required: ['nsScalingAspectId', 'nsScaleLevelId'], properties: { nsScalingAspectId: identifier, nsScaleLevelId: identifier } } },
           },
         },
-        additionalParamsForVnf: { type: 'array', maxItems: 64, items: { type: 'object', required: ['vnfProfileId'], properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairs } } },
+        additionalParamsForVnf: { type: 'array', maxItems: 64, items: { type: 'object', required: ['vnfProfileId'], properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairsSchema } } },
         vnfInstanceToBeAdded: { type: 'array' },
         vnfInstanceToBeRemoved: { type: 'array', items: identifier },
       },
@@ -299,7 +298,7 @@ export const healNsRequestSchema = {
       type: 'array',
       minItems: 1,
       maxItems: 64,
-      items: { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: identifier, cause: { type: 'string' }, additionalParams: keyValuePairs } },
+      items: { type: 'object', required: ['vnfInstanceId'], properties: { vnfInstanceId: identifier, cause: { type: 'string' }, additionalParams: keyValuePairsSchema } },
     },
     healNsData: { type: 'object' },
   },
@@ -359,14 +358,14 @@ export const instantiateNsRequestSchema = {
         },
       },
     },
-    additionalParamsForNs: keyValuePairs,
+    additionalParamsForNs: keyValuePairsSchema,
     additionalParamsForVnf: {
       type: 'array',
       maxItems: 64,
       items: {
         type: 'object',
         required: ['vnfProfileId'],
-        properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairs },
+        properties: { vnfProfileId: identifier, vnfInstanceName: { type: 'string', maxLength: 255 }, vnfInstanceDescription: { type: 'string' }, additionalParams: keyValuePairsSchema },
       },
     },
     startTime: { type: 'string' },

@@ -12,7 +12,7 @@ import type { ComputeDriver } from '../../vim/index.js';
 import { gate, within, type Gate } from '../support/gate.js';
 import { LifecycleLab } from '../support/lifecycle-lab.js';
 import { eventually, type Json } from './support/api.js';
-import { driverOf, expectNothingLeft, NS, NS_OCCS, terminateLeavingNothing, vnfcDomains, VNF_OCCS, WEB_CHAIN_NSD_ID as NSD_ID } from './support/ns-checks.js';
+import { expectNothingLeft, NS, NS_OCCS, terminateLeavingNothing, vnfcDomains, VNF_OCCS, WEB_CHAIN_NSD_ID as NSD_ID } from './support/ns-checks.js';
 
 describe('continue of an NS instantiation past a VNF that cannot be placed', () => {
   it('leaves the DPI as it is, programs the chain of the others, ends PARTIALLY_COMPLETED; terminate then leaves nothing', async () => {
@@ -78,7 +78,7 @@ describe('cancel of an NS instantiation in its vnfs step', () => {
   beforeAll(async () => {
     lab = await LifecycleLab.start({ nsd: true });
     // Every VNFC definition (inside the VNFs' `vnfcs` steps, so inside the NS's `vnfs` step) waits at the gate.
-    const driver = await driverOf(lab);
+    const driver = await lab.computeDriver();
     define = driver.define.bind(driver);
     driver.define = async (spec) => {
       await held?.wait();

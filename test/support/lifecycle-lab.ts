@@ -19,6 +19,27 @@ export const INTEGRATION_BRIDGE = 'br-int';
 export const VNFD_IDS = { vfw: '79ccd4ef-8792-4ec7-b49d-75f5becf53da', vlb: 'fb587d61-8bd6-4c96-b2f7-4ef082c672cd', dpi: 'd0497454-f447-4d60-9203-2d5331166b24' } as const;
 const SETTLED = new Set(['COMPLETED', 'PARTIALLY_COMPLETED', 'FAILED_TEMP', 'FAILED', 'ROLLED_BACK']);
 
+/** A VNFC as the VNF instance view shows it (vnfcResourceInfo), what the lifecycle tests read of it. */
+export interface VnfcInfo {
+  id: string;
+  vduId: string;
+  metadata: { hostId: string; reservationId: string; name: string };
+  vnfcCpInfo: Array<{ cpdId: string; vnfLinkPortId: string }>;
+}
+
+/** A VNF instance as `/vnflcm/v1/vnf_instances/{id}` shows it, what the lifecycle tests read of it. */
+export interface InstanceInfo {
+  instantiationState: string;
+  instantiatedVnfInfo?: {
+    flavourId: string;
+    vnfState: string;
+    instantiationLevelId?: string;
+    scaleStatus: Array<{ aspectId: string; scaleLevel: number }>;
+    vnfcResourceInfo: VnfcInfo[];
+    extVirtualLinkInfo: Array<{ id: string; resourceHandle: { resourceId: string }; extLinkPorts: Array<{ id: string }> }>;
+  };
+}
+
 export interface LabOptions {
   /** `test:///default` (libvirt's test driver) unless given, e.g. a `lab:` URI. */
   libvirtUri?: string;

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { forgetTestDriverDomains, runProductUntilKilled } from '../support/child.js';
-import { DEFAULT_INVENTORY, VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
+import { DEFAULT_INVENTORY, VNFD_IDS, LifecycleLab, type InstanceInfo, type VnfcInfo } from '../support/lifecycle-lab.js';
 import { OvsInstance } from '../support/ovs.js';
 import { removeTempDir } from '../support/tmp.js';
 import { eventually, type Json } from '../nfvo/support/api.js';
@@ -44,25 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
 });
-
-interface VnfcInfo {
-  id: string;
-  vduId: string;
-  metadata: { hostId: string; reservationId: string; name: string };
-  vnfcCpInfo: Array<{ cpdId: string; vnfLinkPortId: string }>;
-}
-
-interface InstanceInfo {
-  instantiationState: string;
-  instantiatedVnfInfo?: {
-    flavourId: string;
-    vnfState: string;
-    instantiationLevelId?: string;
-    scaleStatus: Array<{ aspectId: string; scaleLevel: number }>;
-    vnfcResourceInfo: VnfcInfo[];
-    extVirtualLinkInfo: Array<{ id: string; resourceHandle: { resourceId: string }; extLinkPorts: Array<{ id: string }> }>;
-  };
-}
 
 interface Occurrence extends Json {
   operationState: string;

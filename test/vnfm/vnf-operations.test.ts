@@ -4,7 +4,7 @@
  * VIM and OVS ports come and go), scale to a level, heal (a domain removed behind our back is recreated on the
  * same claim and ports); refusals before anything starts, and failures that roll back to nothing.
  */
-import { VNFD_IDS, LifecycleLab } from '../support/lifecycle-lab.js';
+import { VNFD_IDS, LifecycleLab, type InstanceInfo, type VnfcInfo } from '../support/lifecycle-lab.js';
 import type { Json } from '../nfvo/support/api.js';
 
 const OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
@@ -23,18 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
 });
-
-interface VnfcInfo {
-  id: string;
-  vduId: string;
-  metadata: { hostId: string; reservationId: string; name: string };
-  vnfcCpInfo: Array<{ cpdId: string; vnfLinkPortId: string }>;
-}
-
-interface InstanceInfo {
-  instantiationState: string;
-  instantiatedVnfInfo?: { vnfState: string; instantiationLevelId?: string; scaleStatus: Array<{ aspectId: string; scaleLevel: number }>; vnfcResourceInfo: VnfcInfo[] };
-}
 
 function vfwBody(extra: Json = {}): Json {
   return {

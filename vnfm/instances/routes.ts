@@ -18,6 +18,7 @@ import {
   tenantScope,
   type Repository,
   type Versioned,
+  keyValuePairsSchema,
 } from '../../platform/index.js';
 import type { VnfPackageCatalogue } from '../../nfvo/index.js';
 import { isV2, VNF_LCM_V1, type VnfLcmApiVersion } from '../api-versions.js';
@@ -26,7 +27,6 @@ import { VNF_INSTANCE_ATTRIBUTES, VNF_INSTANCE_SHAPE, vnfInstanceView, type VnfI
 import { vnfInstanceViewV2 } from './view-v2.js';
 
 const TAGS = ['vnflcm'];
-const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 
 /** SOL 003 clause 5.5.2.3 CreateVnfRequest. */
 const createVnfRequestSchema = {
@@ -37,7 +37,7 @@ const createVnfRequestSchema = {
     vnfdId: { type: 'string', minLength: 1, maxLength: 255 },
     vnfInstanceName: { type: 'string', maxLength: 255 },
     vnfInstanceDescription: { type: 'string', maxLength: 1024 },
-    metadata: keyValuePairs,
+    metadata: keyValuePairsSchema,
   },
 } as const;
 

@@ -4,9 +4,9 @@
  * `vimConnectionInfo` (resources go to the VIM the grant names) nor the cpConfig keys beyond their order, so a
  * v2 body goes to it as it came, and the occurrence's `operationParams` show it as sent.
  */
+import { keyValuePairsSchema } from '../../platform/index.js';
 import { instantiateVnfRequestSchema } from './requests.js';
 
-const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 
 /** SOL 003 v3.3.1 clause 4.4.1.6 VimConnectionInfo, the value of a map keyed by vimConnectionId. */
 const vimConnectionInfoSchema = {
@@ -16,9 +16,9 @@ const vimConnectionInfoSchema = {
   properties: {
     vimId: { type: 'string', minLength: 1, maxLength: 255 },
     vimType: { type: 'string', minLength: 1, maxLength: 255 },
-    interfaceInfo: keyValuePairs,
-    accessInfo: keyValuePairs,
-    extra: keyValuePairs,
+    interfaceInfo: keyValuePairsSchema,
+    accessInfo: keyValuePairsSchema,
+    extra: keyValuePairsSchema,
   },
 } as const;
 

@@ -1,6 +1,6 @@
 /** SOL 003 clause 5.5.2: the request bodies of the VNF lifecycle operations, and their JSON schemas. */
+import { keyValuePairsSchema } from '../../platform/index.js';
 
-const keyValuePairs = { type: 'object', additionalProperties: true } as const;
 const identifier = { type: 'string', minLength: 1, maxLength: 255 } as const;
 
 /** SOL 003 clause 4.4.1.10 IpOverEthernetAddressData (the parts a port takes). */
@@ -128,9 +128,9 @@ export const instantiateVnfRequestSchema = {
     extManagedVirtualLinks,
     vimConnectionInfo: { type: ['array', 'object'] },
     localizationLanguage: { type: 'string' },
-    additionalParams: keyValuePairs,
-    extensions: keyValuePairs,
-    vnfConfigurableProperties: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
+    extensions: keyValuePairsSchema,
+    vnfConfigurableProperties: keyValuePairsSchema,
   },
 } as const;
 
@@ -141,7 +141,7 @@ export const terminateVnfRequestSchema = {
   properties: {
     terminationType: { enum: ['FORCEFUL', 'GRACEFUL'] },
     gracefulTerminationTimeout: { type: 'integer', minimum: 0, maximum: 86400 },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -189,7 +189,7 @@ export const operateVnfRequestSchema = {
     changeStateTo: { enum: ['STARTED', 'STOPPED'] },
     stopType: { enum: ['FORCEFUL', 'GRACEFUL'] },
     gracefulStopTimeout: { type: 'integer', minimum: 0, maximum: 86400 },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -201,7 +201,7 @@ export const scaleVnfRequestSchema = {
     type: { enum: ['SCALE_OUT', 'SCALE_IN'] },
     aspectId: identifier,
     numberOfSteps: { type: 'integer', minimum: 1, maximum: 1000 },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -221,7 +221,7 @@ export const scaleVnfToLevelRequestSchema = {
         properties: { aspectId: identifier, scaleLevel: { type: 'integer', minimum: 0, maximum: 1000 }, vnfdId: identifier },
       },
     },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -231,7 +231,7 @@ export const healVnfRequestSchema = {
   properties: {
     cause: { type: 'string', maxLength: 1024 },
     vnfcInstanceId: { type: 'array', maxItems: 256, items: identifier },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -251,9 +251,9 @@ export const vnfInfoModificationRequestSchema = {
   properties: {
     vnfInstanceName: { type: ['string', 'null'], maxLength: 255 },
     vnfInstanceDescription: { type: ['string', 'null'], maxLength: 1024 },
-    metadata: keyValuePairs,
-    extensions: keyValuePairs,
-    vnfConfigurableProperties: keyValuePairs,
+    metadata: keyValuePairsSchema,
+    extensions: keyValuePairsSchema,
+    vnfConfigurableProperties: keyValuePairsSchema,
   },
 } as const;
 
@@ -271,7 +271,7 @@ export const changeExtVnfConnectivityRequestSchema = {
   properties: {
     extVirtualLinks: { ...extVirtualLinks, minItems: 1 },
     vimConnectionInfo: { type: ['array', 'object'] },
-    additionalParams: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
   },
 } as const;
 
@@ -298,8 +298,8 @@ export const changeVnfFlavourRequestSchema = {
     extVirtualLinks,
     extManagedVirtualLinks,
     vimConnectionInfo: { type: ['array', 'object'] },
-    additionalParams: keyValuePairs,
-    extensions: keyValuePairs,
-    vnfConfigurableProperties: keyValuePairs,
+    additionalParams: keyValuePairsSchema,
+    extensions: keyValuePairsSchema,
+    vnfConfigurableProperties: keyValuePairsSchema,
   },
 } as const;

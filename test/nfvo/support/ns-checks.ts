@@ -1,5 +1,4 @@
 /** What NS lifecycle tests check against libvirt, the VIM and the switch. */
-import type { ComputeDriver } from '../../../vim/index.js';
 import type { LifecycleLab } from '../../support/lifecycle-lab.js';
 import { eventually, type Json } from './api.js';
 
@@ -8,14 +7,9 @@ export const NS = '/nslcm/v1/ns_instances';
 export const NS_OCCS = '/nslcm/v1/ns_lcm_op_occs';
 export const VNF_OCCS = '/vnflcm/v1/vnf_lcm_op_occs';
 
-/** The compute driver of the lab's host (the one the VIM uses: the same object). */
-export async function driverOf(lab: LifecycleLab): Promise<ComputeDriver> {
-  return lab.computeDriver();
-}
-
 /** The VNFC domains libvirt has on the lab's host, with their state. */
 export async function vnfcDomains(lab: LifecycleLab): Promise<Array<{ name: string; state: string }>> {
-  return (await (await driverOf(lab)).list()).filter((domain) => domain.name.startsWith('vnf-')).map((domain) => ({ name: domain.name, state: String(domain.state) }));
+  return (await (await lab.computeDriver()).list()).filter((domain) => domain.name.startsWith('vnf-')).map((domain) => ({ name: domain.name, state: String(domain.state) }));
 }
 
 /** The flows of the switch that classify the web chain's traffic (TCP 80 or 443). */
